@@ -1,0 +1,5 @@
+"""Demo data (being written)."""
+
+
+def load() -> str:
+    raise NotImplementedError

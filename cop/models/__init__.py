@@ -1,0 +1,44 @@
+"""Every table of cop; importing this package registers them all on the metadata."""
+
+from cop.models.base import Base, utcnow
+from cop.models.case import (
+    CASE_SECTIONS,
+    SYNTHESIS_SECTIONS,
+    Case,
+    CaseState,
+    ConsentBasis,
+    Follow,
+    Post,
+    PostKind,
+    PostRevision,
+    PostStatus,
+    Tag,
+    case_tag,
+)
+from cop.models.member import ApiToken, Institution, Member, Profession, Role, Sector
+from cop.models.notification import Notification, NotificationKind
+
+__all__ = [
+    "CASE_SECTIONS",
+    "SYNTHESIS_SECTIONS",
+    "ApiToken",
+    "Base",
+    "Case",
+    "CaseState",
+    "ConsentBasis",
+    "Follow",
+    "Institution",
+    "Member",
+    "Notification",
+    "NotificationKind",
+    "Post",
+    "PostKind",
+    "PostRevision",
+    "PostStatus",
+    "Profession",
+    "Role",
+    "Sector",
+    "Tag",
+    "case_tag",
+    "utcnow",
+]

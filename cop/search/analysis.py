@@ -1,0 +1,110 @@
+"""Text analysis for search: words, elision, accent folding, French + English stems.
+
+Pure functions (no index, no Flask). Every word is reduced to a small set of index terms
+("variants") that the index stores at the same position:
+
+* ``stem_fr(fold(w))`` — the canonical term, used for phrases;
+* ``fold(stem_fr(w))`` — the French stemmer works better before folding
+  (hospitalisée → hospitalis, where hospitalisee → hospitalise);
+* ``stem_en(fold(w))`` — English morphology (relapsing → relaps).
+
+A query word matches a document word when their variant sets intersect.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.lang.snowball.french import FrenchStemmer
+
+_stem_fr = FrenchStemmer().stem
+_stem_en = EnglishStemmer().stem
+
+WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+_APOSTROPHE_RE = re.compile(r"['’]")
+ELISIONS = frozenset(
+    "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
+)
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+MAX_WORD = 40
+
+STOPWORDS = frozenset(
+    """
+    a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur
+    lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se
+    ses son sur ta te tes toi ton tu un une vos votre vous y est sont ete etre avoir ont
+    an and are as at be but by for from had has have he her his if in into is it its of on
+    or she that the their them there they this to was we were which with you your not no
+    """.split()
+)
+
+
+@lru_cache(maxsize=100_000)
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents and ligatures (Hospitalisé → hospitalise)."""
+    text = text.lower().translate(_LIGATURES)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _strip_elision(word: str) -> tuple[str, int]:
+    """Return ``word`` without a French elided article or English 's, and the offset cut."""
+    parts = _APOSTROPHE_RE.split(word)
+    if len(parts) == 1:
+        return word, 0
+    head = parts[0].lower()
+    if head in ELISIONS and len(parts) == 2:
+        return parts[1], len(parts[0]) + 1
+    if parts[-1].lower() == "s":
+        return "".join(parts[:-1]), 0
+    return "".join(parts), 0
+
+
+def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(word, start, end)`` for each word of ``text``; ``word`` is lower-cased only.
+
+    Elided articles are dropped (l'hospitalisation → hospitalisation, qu'il → il), so
+    ``start`` points past them. Very long "words" are truncated.
+    """
+    for match in WORD_RE.finditer(text):
+        word, cut = _strip_elision(match.group())
+        if word:
+            yield word[:MAX_WORD].lower(), match.start() + cut, match.end()
+
+
+@lru_cache(maxsize=200_000)
+def variants(word: str) -> tuple[str, ...]:
+    """Return the index terms for one lower-cased word, canonical (phrase) term first."""
+    folded = fold(word)
+    if not folded.isalpha():
+        return (folded,)
+    canonical = _stem_fr(folded)
+    terms = [canonical]
+    for extra in (fold(_stem_fr(word)) if folded != word else canonical, _stem_en(folded)):
+        if extra not in terms:
+            terms.append(extra)
+    return tuple(terms)
+
+
+def phrase_terms(word: str) -> tuple[str, str]:
+    """Return the French-canonical and English stems used to build phrase queries."""
+    folded = fold(word)
+    if not folded.isalpha():
+        return folded, folded
+    return _stem_fr(folded), _stem_en(folded)
+
+
+def words(text: str) -> list[str]:
+    """Return the folded words of ``text`` (used for synonyms and spelling)."""
+    return [fold(word) for word, _, _ in iter_words(text)]
+
+
+def is_stopword(word: str) -> bool:
+    """Tell whether a word is too common to be worth an AND clause."""
+    return fold(word) in STOPWORDS

@@ -1,0 +1,367 @@
+"""SearchIndex: the only door to the search engine (Whoosh stays behind it).
+
+Writes from every thread and process go through :meth:`SearchIndex._write`, which holds a
+cross-process ``fcntl`` lock, so Whoosh's ``LockError`` never reaches the caller and no
+document waits in memory. Each thread keeps a searcher and refreshes it when the index
+changed. :meth:`rebuild` builds a new folder and swaps the ``CURRENT`` pointer atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from cop.search import storage
+from cop.search.analysis import fold, is_stopword, iter_words
+from cop.search.documents import SearchDocument, SearchHit, SearchResults
+from cop.search.facets import FacetCounter
+from cop.search.highlight import snippet_html
+from cop.search.query import ParsedQuery, parse
+from cop.search.schema import SCHEMA_VERSION, build_schema, to_fields
+from cop.search.storage import IndexBusy
+from cop.search.synonyms import SynonymTable, load_synonyms
+
+__all__ = ["IndexBusy", "SearchDocument", "SearchHit", "SearchIndex", "SearchResults"]
+
+Health = Literal["ok", "created", "reset"]
+Operation = tuple[str, Any]
+UNAVAILABLE = "Search is unavailable while the index is being rebuilt."
+VERSION_FILE = "SCHEMA_VERSION"
+
+
+class SearchIndex:
+    """A French/English clinical search index stored under ``directory``."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        synonyms: SynonymTable | None = None,
+        lock_timeout: float = 60.0,
+        rebuild_procs: int = 1,
+    ) -> None:
+        self.root = Path(directory)
+        self.synonyms = synonyms if synonyms is not None else load_synonyms()
+        self.lock_timeout = lock_timeout
+        self.rebuild_procs = rebuild_procs
+        self._local = threading.local()
+        self._facets = FacetCounter()
+
+    # Writing
+
+    def add(self, doc: SearchDocument) -> None:
+        """Index ``doc``, replacing any document with the same ``doc_id``."""
+        self._write([("add", doc.to_json())])
+
+    def add_many(self, docs: Iterable[SearchDocument]) -> None:
+        """Index several documents in one commit (upsert by ``doc_id``)."""
+        operations = [("add", doc.to_json()) for doc in docs]
+        if operations:
+            self._write(operations)
+
+    def remove(self, doc_id: str) -> None:
+        """Remove one document; unknown ids are ignored."""
+        self._write([("remove", doc_id)])
+
+    def remove_case(self, case_id: int) -> None:
+        """Remove every document of a case (its post, replies, synthesis, transcripts)."""
+        self._write([("remove_case", int(case_id))])
+
+    def _write(self, operations: list[Operation]) -> None:
+        with storage.write_lock(self.root, self.lock_timeout):
+            folder = storage.current_folder(self.root)
+            if folder is None or not folder.is_dir():
+                folder = self._create_empty()
+            ix = whoosh_index.open_dir(str(folder))
+            writer = _writer(ix, time.monotonic() + self.lock_timeout)
+            try:
+                _apply(writer, operations)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            if storage.rebuild_marker(self.root):
+                storage.journal(self.root, operations)
+
+    # Reading
+
+    def query(
+        self,
+        q: str,
+        *,
+        filters: dict[str, Any] | None = None,
+        sort: Literal["relevance", "date"] = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+        facets: bool = True,
+    ) -> SearchResults:
+        """Search; never raises for any ``q`` (problems are explained in ``message``)."""
+        page, per_page = max(1, int(page)), min(100, max(1, int(per_page)))
+        parsed = parse(q, filters, self.synonyms)
+        results = SearchResults(page=page, per_page=per_page)
+        messages = parsed.messages
+        if parsed.query is not None:
+            searcher = self._searcher()
+            if searcher is None:
+                messages.append(UNAVAILABLE)
+            else:
+                self._run(searcher, parsed, results, sort, facets)
+                if results.total == 0:
+                    results.suggestion = _suggest(searcher, q, parsed)
+        results.message = " ".join(messages) or None
+        return results
+
+    def _run(
+        self,
+        searcher: Searcher,
+        parsed: ParsedQuery,
+        results: SearchResults,
+        sort: str,
+        facets: bool,
+    ) -> None:
+        limit = results.page * results.per_page
+        if sort == "date":
+            found = searcher.search(parsed.query, limit=limit, sortedby="created_at", reverse=True)
+        else:
+            found = searcher.search(parsed.query, limit=limit)
+        docnums = found.docs()
+        results.total = len(docnums)
+        if facets and docnums:
+            results.facets = self._facets.count(searcher, docnums)
+        for hit in found[limit - results.per_page : limit]:
+            stored = hit.fields()
+            snippet = snippet_html(stored.get("body") or stored.get("title", ""),
+                                   parsed.terms, parsed.prefixes)
+            results.hits.append(_hit(stored, snippet, hit.score))
+
+    def similar(self, case_id: int, limit: int = 5) -> list[int]:
+        """Return the ids of the cases closest to ``case_id`` (its key terms), best first."""
+        searcher = self._searcher()
+        if searcher is None:
+            return []
+        is_case = wq.Term("kind", "case")
+        target = wq.And([is_case, wq.Term("case_id", str(int(case_id)))])
+        docnums = list(searcher.docs_for_query(target))
+        if not docnums:
+            return []
+        stored = searcher.stored_fields(docnums[0])
+        text = " ".join(
+            word for word, _, _ in iter_words(f"{stored['title']} {stored['body']}")
+            if not is_stopword(word) and len(word) > 2
+        )
+        found = searcher.more_like(
+            docnums[0], "content", text=text, top=limit, numterms=15, filter=is_case
+        )
+        return [int(hit["case_id"]) for hit in found if int(hit["case_id"]) != case_id]
+
+    def doc_count(self) -> int:
+        """Return the number of documents in the live index (0 when there is none)."""
+        searcher = self._searcher()
+        return searcher.doc_count() if searcher is not None else 0
+
+    def _searcher(self) -> Searcher | None:
+        """Return this thread's searcher, reopened or refreshed when the index changed."""
+        local = self._local
+        folder = storage.current_folder(self.root)
+        if folder is None:
+            return None
+        searcher = getattr(local, "searcher", None)
+        if searcher is not None and getattr(local, "folder", None) == folder:
+            if not searcher.up_to_date():
+                local.searcher = searcher.refresh()
+            return local.searcher
+        if searcher is not None:
+            searcher.close()
+            local.searcher = None
+        try:
+            local.searcher = whoosh_index.open_dir(str(folder)).searcher()
+        except (OSError, whoosh_index.IndexError):
+            return None
+        local.folder = folder
+        return local.searcher
+
+    def close(self) -> None:
+        """Close this thread's searcher (other threads close theirs when they refresh)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    # Consistency
+
+    def ensure(self) -> Health:
+        """Make sure a usable index exists: "ok", "created" (was missing) or "reset".
+
+        "reset" means the index was unreadable, or of another schema version, and was
+        replaced by an empty one: the caller should :meth:`rebuild` it from the database.
+        """
+        with storage.write_lock(self.root, self.lock_timeout):
+            folder = storage.current_folder(self.root)
+            if folder is None:
+                self._create_empty()
+                return "created"
+            if _is_healthy(folder):
+                return "ok"
+            self._create_empty()
+        self.close()
+        return "reset"
+
+    def rebuild(
+        self,
+        documents: Iterable[SearchDocument],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Index ``documents`` into a new folder, then swap it in; return the count.
+
+        Searches and writes continue on the old index meanwhile; writes made during the
+        build are journaled and replayed into the new index before the swap.
+        """
+        with storage.write_lock(self.root, self.lock_timeout):
+            if storage.rebuild_marker(self.root):
+                raise IndexBusy("a rebuild of the search index is already running")
+            folder = storage.new_folder(self.root)
+            storage.start_rebuild(self.root, folder)
+        try:
+            count = self._build(folder, documents, progress)
+            with storage.write_lock(self.root, self.lock_timeout):
+                replay = storage.read_journal(self.root)
+                if replay:
+                    ix = whoosh_index.open_dir(str(folder))
+                    writer = _writer(ix, time.monotonic() + self.lock_timeout)
+                    _apply(writer, replay)
+                    writer.commit()
+                previous = storage.current_folder(self.root)
+                storage.switch(self.root, folder)
+                storage.end_rebuild(self.root)
+                keep = {folder.name} | ({previous.name} if previous else set())
+                storage.cleanup(self.root, keep)
+        except BaseException:
+            with storage.write_lock(self.root, self.lock_timeout):
+                storage.end_rebuild(self.root)
+            storage.cleanup(self.root, _live_names(self.root))
+            raise
+        return count
+
+    def _build(
+        self,
+        folder: Path,
+        documents: Iterable[SearchDocument],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+        options: dict[str, Any] = {"limitmb": 256}
+        if self.rebuild_procs > 1:
+            options.update(procs=self.rebuild_procs, multisegment=True)
+        writer = ix.writer(**options)
+        count = 0
+        try:
+            for count, doc in enumerate(documents, 1):
+                writer.add_document(**to_fields(doc))
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if progress is not None:
+            progress(count)
+        return count
+
+    def _create_empty(self) -> Path:
+        """Create an empty index folder and make it live (call under the write lock)."""
+        folder = storage.new_folder(self.root)
+        whoosh_index.create_in(str(folder), build_schema())
+        (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+        previous = storage.current_folder(self.root)
+        storage.switch(self.root, folder)
+        keep = {folder.name} | ({previous.name} if previous else set())
+        storage.cleanup(self.root, keep)
+        return folder
+
+
+def _writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
+    """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``."""
+    while True:
+        try:
+            return ix.writer(timeout=2.0)
+        except LockError:
+            if time.monotonic() > deadline:
+                raise IndexBusy("the search index is locked by another writer") from None
+
+
+def _apply(writer: IndexWriter, operations: Iterable[Operation]) -> None:
+    for action, payload in operations:
+        if action == "add":
+            writer.update_document(**to_fields(SearchDocument.from_json(payload)))
+        elif action == "remove":
+            writer.delete_by_term("doc_id", payload)
+        elif action == "remove_case":
+            writer.delete_by_term("case_id", str(payload))
+
+
+def _is_healthy(folder: Path) -> bool:
+    """Open the index and read a stored document; any failure means it is unusable."""
+    try:
+        if (folder / VERSION_FILE).read_text(encoding="utf-8").strip() != str(SCHEMA_VERSION):
+            return False
+        ix = whoosh_index.open_dir(str(folder))
+        with ix.searcher() as searcher:
+            if searcher.doc_count_all():
+                next(iter(searcher.all_stored_fields()), None)
+                list(searcher.lexicon("content"))[:1]
+        return ix.schema == build_schema()
+    # A damaged index can fail in many ways (pickle, zlib, struct, OSError...): all mean
+    # "rebuild it", which is exactly what the caller is told.
+    except Exception:
+        return False
+
+
+def _live_names(root: Path) -> set[str]:
+    folder = storage.current_folder(root)
+    return {folder.name} if folder else set()
+
+
+def _hit(stored: dict[str, Any], snippet: str, score: float | None) -> SearchHit:
+    return SearchHit(
+        doc_id=stored["doc_id"],
+        kind=stored["kind"],
+        case_id=int(stored["case_id"]),
+        post_id=stored.get("post_id"),
+        title=stored.get("title", ""),
+        snippet_html=snippet,
+        score=float(score or 0.0),
+        status=stored.get("status", ""),
+        profession=stored.get("profession", ""),
+        sector=stored.get("sector", ""),
+        tags=list(stored.get("tag_list") or []),
+        created_at=stored["created"],
+        author=stored.get("author", ""),
+        language=stored.get("language", ""),
+    )
+
+
+def _suggest(searcher: Searcher, q: str, parsed: ParsedQuery) -> str | None:
+    """Return ``q`` with unknown words replaced by the closest indexed words, or None."""
+    corrector = searcher.corrector("spell")
+    suggestion = q
+    for word in dict.fromkeys(parsed.words):
+        folded = fold(word)
+        if len(folded) < 3 or not folded.isalpha() or searcher.doc_frequency("spell", folded):
+            continue
+        found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+        if found and found[0] != folded:
+            suggestion = re.sub(rf"(?i)\b{re.escape(word)}\b", found[0], suggestion)
+    return suggestion if suggestion != q else None

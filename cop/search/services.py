@@ -1,0 +1,112 @@
+"""What the app indexes and how it asks: published posts only, always from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import select
+
+from cop.extensions import db
+from cop.models import Case, Post, PostKind, PostStatus
+from cop.rendering import plain_text
+from cop.search.index import SearchDocument, SearchIndex, SearchResults
+
+_KINDS = {
+    PostKind.OPENING: "case",
+    PostKind.REPLY: "reply",
+    PostKind.SYNTHESIS: "synthesis",
+    PostKind.CONFERENCE: "reply",
+}
+
+
+def search_index() -> SearchIndex:
+    """The app's index, opened once per process."""
+    index = current_app.extensions.get("cop_search")
+    if index is None:
+        index = SearchIndex(current_app.config["SEARCH_DIR"])
+        current_app.extensions["cop_search"] = index
+    return index
+
+
+def doc_id(post: Post) -> str:
+    return f"case:{post.case_id}" if post.kind == PostKind.OPENING else f"post:{post.id}"
+
+
+def document(post: Post) -> SearchDocument:
+    """The index's view of one published post (plain text; the HTML is never indexed)."""
+    case = post.case
+    return SearchDocument(
+        doc_id=doc_id(post),
+        kind=_KINDS[PostKind(post.kind)],
+        case_id=case.id,
+        post_id=None if post.kind == PostKind.OPENING else post.id,
+        title=case.title,
+        body=plain_text(post.body),
+        tags=[tag.name for tag in case.tags],
+        status=case.state,
+        profession=post.author.profession,
+        sector=post.author.sector,
+        language=case.language,
+        author=post.author.display_name,
+        created_at=post.created_at,
+    )
+
+
+def _indexable(post: Post) -> bool:
+    return post.status == PostStatus.PUBLISHED and post.case.opening.status == PostStatus.PUBLISHED
+
+
+def index_post(post: Post) -> None:
+    if post.kind == PostKind.OPENING:
+        index_case(post.case)
+    elif _indexable(post):
+        search_index().add(document(post))
+    else:
+        remove_post(post)
+
+
+def remove_post(post: Post) -> None:
+    if post.kind == PostKind.OPENING:
+        search_index().remove_case(post.case_id)
+    else:
+        search_index().remove(doc_id(post))
+
+
+def index_case(case: Case) -> None:
+    """Replace every document of a case by what is published now."""
+    index = search_index()
+    index.remove_case(case.id)
+    docs = [document(post) for post in case.posts if _indexable(post)]
+    if docs:
+        index.add_many(docs)
+
+
+def all_documents() -> Iterator[SearchDocument]:
+    """Every published text, from the database (the source of truth)."""
+    for case in db.session.scalars(select(Case).order_by(Case.id)):
+        for post in case.posts:
+            if _indexable(post):
+                yield document(post)
+
+
+def count_documents() -> int:
+    return sum(1 for _ in all_documents())
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database into a new folder and swap it in."""
+    return search_index().rebuild(all_documents(), progress=progress)
+
+
+def search(query: str, filters: dict | None = None, sort: str = "relevance", page: int = 1,
+           per_page: int = 20) -> SearchResults:
+    return search_index().query(query, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+def similar_cases(case: Case, limit: int = 5) -> list[Case]:
+    ids = search_index().similar(case.id, limit=limit)
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return [found[i] for i in ids if i in found and found[i].opening.is_published]
