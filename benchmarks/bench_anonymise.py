@@ -159,8 +159,13 @@ def peer_worker() -> None:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.predefined_recognizers import (
-        CaPostalCodeRecognizer, CaSinRecognizer, DateRecognizer, EmailRecognizer,
-        PhoneRecognizer, SpacyRecognizer, UrlRecognizer,
+        CaPostalCodeRecognizer,
+        CaSinRecognizer,
+        DateRecognizer,
+        EmailRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UrlRecognizer,
     )
 
     nlp = NlpEngineProvider(nlp_configuration={
@@ -197,7 +202,8 @@ def peer_worker() -> None:
 
 
 def run_peer(splits: dict[str, list[Vignette]]) -> None:
-    print("\n== peer: Presidio 2.2 + spaCy fr_core_news_sm (CA SIN, CA postal code, phones CA/FR) ==")
+    print("\n== peer: Presidio 2.2 + spaCy fr_core_news_sm"
+          " (CA SIN, CA postal code, phones CA/FR) ==")
     if not PEER_PYTHON.exists():
         print("peer unavailable (run: .venv/bin/python benchmarks/bench_anonymise.py --setup-peer)")
         return

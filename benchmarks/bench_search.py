@@ -40,8 +40,7 @@ FR_TOPICS = {
     "thérapie comportementale dialectique relation",
     "trauma": "trauma traumatisme ESPT TSPT cauchemars reviviscences évitement "
     "hypervigilance abus violence",
-    "alimentaire": "anorexie boulimie TCA poids restriction vomissements "
-    "dénutrition hospitalisée",
+    "alimentaire": "anorexie boulimie TCA poids restriction vomissements dénutrition hospitalisée",
 }
 EN_TOPICS = {
     "psychosis": "psychosis psychotic hallucinations delusions antipsychotic clozapine "
@@ -75,8 +74,22 @@ EN_COMMON = (
     "recent current previous important"
 ).split()
 TAGS = [
-    "lithium", "psychose", "tpl", "suicide", "dpj", "sevrage", "itinerance", "p-38",
-    "tdah", "tca", "trauma", "bipolaire", "clozapine", "adolescent", "urgence", "famille",
+    "lithium",
+    "psychose",
+    "tpl",
+    "suicide",
+    "dpj",
+    "sevrage",
+    "itinerance",
+    "p-38",
+    "tdah",
+    "tca",
+    "trauma",
+    "bipolaire",
+    "clozapine",
+    "adolescent",
+    "urgence",
+    "famille",
 ]
 PROFESSIONS = ["nurse", "psychiatrist", "psychologist", "social-worker", "gp", "pharmacist"]
 SECTORS = ["hospital", "community", "emergency", "youth", "private", "prison"]
@@ -128,7 +141,9 @@ def make_queries(
     rng = random.Random(seed)
     topics = _topic_words(FR_TOPICS) + _topic_words(EN_TOPICS)
     single = sorted({w for t in topics for w in t if "-" not in w})
-    queries: dict[str, list[tuple[str, dict]]] = {k: [] for k in ("one", "three", "phrase", "filter")}
+    queries: dict[str, list[tuple[str, dict]]] = {
+        k: [] for k in ("one", "three", "phrase", "filter")
+    }
     for _ in range(per_type):
         word = rng.choice(single)
         queries["one"].append((word, {"words": [word]}))
@@ -219,8 +234,10 @@ def main() -> None:
     index.rebuild(docs)
     rebuild = time.perf_counter() - began
     size = folder_size(work / "whoosh")
-    print(f"whoosh full rebuild (procs={args.procs}): {rebuild:.1f} s, "
-          f"{len(docs) / rebuild:.0f} posts/s, index {size / 2**20:.0f} MiB")
+    print(
+        f"whoosh full rebuild (procs={args.procs}): {rebuild:.1f} s, "
+        f"{len(docs) / rebuild:.0f} posts/s, index {size / 2**20:.0f} MiB"
+    )
     incremental = docs[:200]
     began = time.perf_counter()
     for doc in incremental[:100]:
@@ -230,8 +247,10 @@ def main() -> None:
     print(f"whoosh live upserts: 100 single adds + 1 batch of 100 in {elapsed:.2f} s")
 
     db, fts_seconds = build_fts(docs, work / "fts.sqlite3")
-    print(f"fts5 build: {fts_seconds:.1f} s, {len(docs) / fts_seconds:.0f} posts/s, "
-          f"file {folder_size(work) - folder_size(work / 'whoosh') >> 20} MiB")
+    print(
+        f"fts5 build: {fts_seconds:.1f} s, {len(docs) / fts_seconds:.0f} posts/s, "
+        f"file {folder_size(work) - folder_size(work / 'whoosh') >> 20} MiB"
+    )
 
     queries = make_queries(args.queries, docs)
     index.query("warm up")
@@ -247,15 +266,21 @@ def main() -> None:
                 else:
                     facets = engine == "whoosh+facets"
                     result = []
-                    timed(lambda t=text, f=facets: result.append(
-                        index.query(t, per_page=10, facets=f)), runs)
+                    timed(
+                        lambda t=text, f=facets: result.append(
+                            index.query(t, per_page=10, facets=f)
+                        ),
+                        runs,
+                    )
                     totals.append(result[0].total)
             figures[engine] = runs
             hits = f"{statistics.mean(totals):9.0f}" if totals else ""
-            print(f"{kind:8} {engine:16} {percentile(runs, .5):8.1f} "
-                  f"{percentile(runs, .95):8.1f} {hits}")
-        ratio50 = percentile(figures["whoosh+facets"], .5) / percentile(figures["fts5"], .5)
-        ratio95 = percentile(figures["whoosh+facets"], .95) / percentile(figures["fts5"], .95)
+            print(
+                f"{kind:8} {engine:16} {percentile(runs, 0.5):8.1f} "
+                f"{percentile(runs, 0.95):8.1f} {hits}"
+            )
+        ratio50 = percentile(figures["whoosh+facets"], 0.5) / percentile(figures["fts5"], 0.5)
+        ratio95 = percentile(figures["whoosh+facets"], 0.95) / percentile(figures["fts5"], 0.95)
         print(f"{kind:8} ratio whoosh+facets/fts5: p50 ×{ratio50:.1f}, p95 ×{ratio95:.1f}")
 
 

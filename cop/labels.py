@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 PROFESSIONS = {
     "psychiatrist": _l("Psychiatrist"),
@@ -62,9 +63,15 @@ SORTS = {
 }
 
 
-def choices(labels: dict) -> list[tuple[str, object]]:
-    """(value, label) pairs for a select field."""
+def pairs(labels: dict) -> list[tuple[str, object]]:
+    """(value, label) pairs, for templates that build their own <select>."""
     return list(labels.items())
+
+
+def choices(labels: dict, blank: object | None = None) -> list[SelectChoice]:
+    """Choices for a WTForms select, radio or checkbox field (blank: an empty first choice)."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(value, label) for value, label in labels.items()]
 
 
 def init_app(app: Flask) -> None:

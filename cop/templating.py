@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
         highlight=highlight,
         suggestion=suggestion,
         can_edit=current_member_can_edit,
-        profession_choices=labels.choices(labels.PROFESSIONS),
-        sector_choices=labels.choices(labels.SECTORS),
-        sort_choices=labels.choices(labels.SORTS),
+        profession_choices=labels.pairs(labels.PROFESSIONS),
+        sector_choices=labels.pairs(labels.SECTORS),
+        sort_choices=labels.pairs(labels.SORTS),
     )

@@ -89,24 +89,35 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
 
 
 class Browser:
-    """Drive the HTML pages the way a member does: read the form's CSRF token, then post."""
+    """Drive the HTML pages the way a member does: read the form's CSRF token, then post.
+
+    Each request runs in its own app context, as in production, so nothing (flask.g, the
+    database session) leaks between requests or between two browsers.
+    """
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
+    def _isolated(self, method: str, url: str, **kwargs):
+        with self.client.application.app_context():
+            return getattr(self.client, method)(url, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self._isolated("get", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self._isolated("post", url, **kwargs)
+
     def csrf_token(self, page_url: str) -> str:
-        page = self.client.get(page_url)
+        page = self.get(page_url)
         match = CSRF_FIELD.search(page.get_data(as_text=True))
         assert match, f"no CSRF token on {page_url} (status {page.status_code})"
         return match.group(1) or match.group(2)
 
-    def get(self, url: str, **kwargs):
-        return self.client.get(url, **kwargs)
-
     def submit(self, page_url: str, data: dict, action: str | None = None, **kwargs):
         """Post `data` to the form found at `page_url` (to `action` when it differs)."""
         token = self.csrf_token(page_url)
-        return self.client.post(action or page_url, data={**data, "csrf_token": token}, **kwargs)
+        return self.post(action or page_url, data={**data, "csrf_token": token}, **kwargs)
 
     def login(self, email: str, password: str = MemberFactory.PASSWORD):
         response = self.submit("/login", {"email": email, "password": password})

@@ -6,8 +6,8 @@ import itertools
 
 from cop.auth.services import MemberDetails, sign_up
 from cop.cases.services import CaseDraft, Submission, open_case, reply
-from cop.models import Case, Member, Post, Role
 from cop.extensions import db
+from cop.models import Case, Member, Post, Role
 
 _counter = itertools.count(1)
 

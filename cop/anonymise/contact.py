@@ -41,6 +41,12 @@ _KEYWORD_ID = re.compile(
     r"\s*#?\s*(?P<id>[A-Z]{0,5}[-/]?\d[\dA-Z/-]*(?:[ .]\d[\dA-Z-]*){0,6})(?![\w])",
     re.IGNORECASE,
 )
+_LABELLED_ID = re.compile(
+    r"(?<!\w)(?i:dossier|num[ée]ro|r[ée]f[ée]rence|r[ée]f\.|file|record|chart|case)"
+    r"(?:\s+[\w'’]+){1,3}\s*:\s*(?P<id>[A-Z]{0,5}[-/]?\d[\dA-Z/-]*)(?![\w])"
+)
+_CODE_ID = re.compile(r"(?<![\w-])(?P<id>[A-Z]{2,5}-(?:\d+-)*\d+)(?![\w-])")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _HASH_ID = re.compile(r"(?<![\w#])#\s?(?P<id>\d{4,}[\dA-Z-]*)(?!\w)")
 _UNIT_AFTER = re.compile(r"\s*(?:mg|mcg|µg|ml|mL|g|kg|cm|%|ans|years?|jours?|days?|h\b)")
 _TRAILING = ".,;:!?)]}»"
@@ -63,13 +69,18 @@ def find_ids(text: str) -> Iterator[Candidate]:
     for m in _SIN.finditer(text):
         if sin.is_valid(_digits(m.group())):
             yield m.start(), m.end(), "ID", prio
-    for pattern in (_KEYWORD_ID, _HASH_ID):
+    for pattern in (_KEYWORD_ID, _LABELLED_ID, _CODE_ID, _HASH_ID):
         for m in pattern.finditer(text):
             value = m.group("id").rstrip(_TRAILING + "-/ ")
-            if sum(ch.isdigit() for ch in value) < 3 or _UNIT_AFTER.match(text, m.end()):
+            if (
+                sum(ch.isdigit() for ch in value) < 3
+                or _YEAR.fullmatch(value)
+                or _UNIT_AFTER.match(text, m.end())
+            ):
                 continue
             start = m.start("id")
-            yield start, start + len(value), "ID", prio - 1
+            # Below PHONE: "numéro : 06 12 48 77 90" is a telephone number.
+            yield start, start + len(value), "ID", PRIORITY["PHONE"] - 1
 
 
 def find_contacts(text: str) -> Iterator[Candidate]:

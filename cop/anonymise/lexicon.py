@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
+SMALL_TOWN = 20_000
 
 _SEPARATORS = re.compile(r"[\s\-–—'’.]+")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mont"}
@@ -45,6 +46,7 @@ class Lexicon:
     clinical: frozenset[str]
     places: dict[str, bool]
     longest_place: int
+    institutions: re.Pattern[str]
 
 
 @cache
@@ -54,15 +56,22 @@ def lexicon() -> Lexicon:
     common = _read_words("common_words.txt")
     clinical = _read_words("clinical_terms.txt")
     never = _read_words("not_places.txt")
-    names = [line.split("\t")[0] for line in _read_lines("places_geonames.tsv")]
-    names += _read_lines("places_curated.txt")
+    rows = [line.split("\t") for line in _read_lines("places_geonames.tsv")]
+    rows += [[name, "CA", "0"] for name in _read_lines("places_curated.txt")]
     places: dict[str, bool] = {}
-    for name in names:
+    for name, country, population in rows:
         key = fold(name)
         if not key or key in never or key in clinical or len(key) < 3:
             continue
-        places[key] = " " not in key and (key in common or key in first_names)
+        # One-word names that are also words or first names, and small European
+        # communes (often plain French words: Signes, Rire...), need a preposition.
+        small = country != "CA" and int(population) < SMALL_TOWN
+        ambiguous = " " not in key and (key in common or key in first_names or small)
+        places[key] = places.get(key, True) and ambiguous
     longest = max(key.count(" ") + 1 for key in places)
+    named = sorted(_read_lines("institutions.txt"), key=len, reverse=True)
+    institutions = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, named)) + r")(?![\w-])")
     return Lexicon(
-        frozenset(first_names), frozenset(common), frozenset(clinical), places, longest
+        frozenset(first_names), frozenset(common), frozenset(clinical), places, longest,
+        institutions,
     )

@@ -46,16 +46,17 @@ _INST_HEAD = (
     r"[Hh][ôo]pital|[Ii]nstitut|[Cc]linique|[Cc]entre hospitalier|[Cc]entre jeunesse|"
     r"[Cc]entre de réadaptation|[Cc]entre|[Pp]avillon|[ÉéEe]cole(?:\s+(?:secondaire|primaire|"
     r"élémentaire))?|[Cc]ollège|[Cc]égep|[Ll]ycée|[Pp]olyvalente|[Uu]niversité|[Ff]oyer|"
-    r"[Rr]ésidence|[Mm]aison|[Rr]efuge|[Pp]rison|[Ff]ranchise|Hospital|Clinic|Institute"
+    r"[Rr]ésidence|[Mm]aison|[Mm]anoir|[Rr]efuge|[Pp]rison|[Rr]essource intermédiaire|"
+    r"[Rr]essource de type familial|[Cc]entre d'hébergement|Hospital|Clinic|Institute"
 )
 _INST_QUALIFIER = (
     r"(?:\s+(?:universitaire|général|générale|psychiatrique|régional|régionale|juif|"
     r"en santé mentale|de santé mentale|pour enfants|de jour|d'hébergement)){0,3}"
 )
+_INST_WORD = rf"[{_UP}](?:[\w'’]*|\.)(?:-(?:[{_UP}]\.|[\w'’]+))*"
 _INST_NAME = (
-    rf"[{_UP}][\w'’.]*(?:-[\w'’.]+)*"
-    rf"(?:\s+(?:(?:de\s+la|de\s+l'|du|des|de|d'|sur|en|et|la|le)\s*)?[{_UP}][\w'’.]*"
-    rf"(?:-[\w'’.]+)*){{0,4}}"
+    rf"{_INST_WORD}(?:\s+(?:(?:de\s+la|de\s+l'|du|des|de|d'|sur|en|et|la|le)\s*)?"
+    rf"{_INST_WORD}){{0,4}}"
 )
 _INSTITUTION = re.compile(
     rf"(?<![\w-])(?:{_INST_HEAD}){_INST_QUALIFIER}\s+"
@@ -63,8 +64,8 @@ _INSTITUTION = re.compile(
 )
 _INSTITUTION_EN = re.compile(
     rf"(?<!\w)(?:[{_UP}][\w'’.-]+\s+){{1,4}}(?:General Hospital|Hospital|Institute|Clinic|"
-    r"Health Cent(?:re|er)|Medical Cent(?:re|er)|High School|Elementary School|School|"
-    r"University|College|Shelter|Manor|Lodge|Group Home)(?!\w)"
+    r"Cent(?:re|er)|High School|Elementary School|School|Academy|"
+    r"University|College|Shelter|Manor|Lodge|Group Home|Mission)(?!\w)"
 )
 _EPONYM = re.compile(
     r"(?i:maladie|syndrome|démence|chorée|encéphalopathie|psychose|signe|échelle|test|"
@@ -73,6 +74,19 @@ _EPONYM = re.compile(
     rf"(?:\s+(?:de\s+la\s+|et\s+|-)?[{_UP}][\w'’-]*)*"
     rf"|[{_UP}][\w'’-]*(?:'s|’s)?\s+(?i:disease|syndrome|dementia|chorea|disorder|scale)"
 )
+_LANDMARK = re.compile(
+    r"(?<!\w)(?:pont|station|métro|parc|marché|quartier|secteur|arrondissement|village|"
+    r"municipalité|paroisse|bridge|station|park|neighbourhood|neighborhood|borough)"
+    rf"\s+(?:de\s+|du\s+|d'|of\s+)?(?P<name>[{_UP}][\w'’]*(?:-[\w'’]+)*"
+    rf"(?:\s+[{_UP}][\w'’]*(?:-[\w'’]+)*)?)"
+)
+_SAINT = re.compile(rf"(?<![\w-])(?:Saint|Sainte|St|Ste)-[{_UP}][\w'’]*(?:-[\w'’]+)*")
+_NAME_AGE = re.compile(
+    rf"(?<![\w-])(?P<name>[{_UP}][a-zà-ÿ'’]+(?:-[{_UP}][a-zà-ÿ'’]+)?)"
+    r"(?=\s*(?:,|\()\s*\d{1,3}\s*(?:ans|years?(?:[\s-]old)?|y\.?o\.?)?\s*(?:,|\)))"
+)
+_TRAILING_PLACE = re.compile(rf"\s+(?:de|d'|à)\s*(?P<place>[{_UP}][\w'’-]*(?:\s[{_UP}][\w'’-]*)?)$")
+_NAMED = re.compile(rf"\S+(?:\s+[a-zéèà'’]+)*\s+[{_UP}]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-–][^\W\d_]+)*")
 _FUNCTION = {"le", "la", "les", "de", "du", "des", "et", "the", "and", "of", "un", "une"}
 _PREPOSITIONS = {
@@ -93,7 +107,8 @@ _VERBS = {
 }
 PRIORITY = {
     "INSTITUTION": 60, "KIN": 56, "HONORIFIC": 55, "PLACE": 50, "FIRST": 48,
-    "PLACE_CONTEXT": 46, "REPEAT": 44, "VERB": 35, "PAIR": 30,
+    "PLACE_CONTEXT": 46, "SAINT": 45, "REPEAT": 44, "NAME_AGE": 40, "VERB": 35, "PAIR": 30,
+    "LANDMARK": 57,
 }
 
 
@@ -136,8 +151,21 @@ def find_institutions(text: str) -> Iterator[Candidate]:
             while words and fold(words[0]) in lex.common and pattern is _INSTITUTION_EN:
                 start += text[start:].index(words[1]) if len(words) > 1 else 0
                 words = words[1:]
-            if len(words) > 1 or pattern is _INSTITUTION:
-                yield start, m.start() + len(value), "INSTITUTION", PRIORITY["INSTITUTION"]
+            generic = words[0][0].islower() and len(words) == 2 and words[1].isupper()
+            if (len(words) > 1 or pattern is _INSTITUTION) and not generic:
+                yield from _split_place(text, start, m.start() + len(value), lex)
+    for m in lex.institutions.finditer(text):
+        yield m.start(), m.end(), "INSTITUTION", PRIORITY["INSTITUTION"]
+
+
+def _split_place(text: str, start: int, end: int, lex: Lexicon) -> Iterator[Candidate]:
+    """Yield an institution, cutting off a trailing "de <town>" after a complete name."""
+    m = _TRAILING_PLACE.search(text, start, end)
+    if m and fold(m.group("place")) in lex.places and _NAMED.match(text, start, m.start()):
+        yield start, m.start(), "INSTITUTION", PRIORITY["INSTITUTION"]
+        yield m.start("place"), end, "LOCATION", PRIORITY["INSTITUTION"]
+    else:
+        yield start, end, "INSTITUTION", PRIORITY["INSTITUTION"]
 
 
 def find_names_and_places(text: str) -> Iterator[Candidate]:
@@ -150,6 +178,14 @@ def find_names_and_places(text: str) -> Iterator[Candidate]:
     for m in _KIN_NAME.finditer(text):
         if not _overlaps(protected, m.start("name"), m.end("name")):
             found.extend(_trim_name(text, m.start("name"), m.group("name"), "KIN", lex))
+    for m in _LANDMARK.finditer(text):
+        if _is_name_word(m.group("name").split()[0], lex) or fold(m.group("name")) in lex.places:
+            found.append((m.start("name"), m.end("name"), "LOCATION", PRIORITY["LANDMARK"]))
+    for m in _SAINT.finditer(text):
+        found.append((m.start(), m.end(), "LOCATION", PRIORITY["SAINT"]))
+    for m in _NAME_AGE.finditer(text):
+        if _is_name_word(m.group("name"), lex) and fold(m.group("name")) not in lex.places:
+            found.append((m.start("name"), m.end("name"), "PERSON", PRIORITY["NAME_AGE"]))
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     found.extend(_scan_tokens(text, tokens, lex, protected))
     yield from found
@@ -176,28 +212,27 @@ def _scan_tokens(
     text: str, tokens: list[tuple[int, int, str]], lex: Lexicon, protected: list[tuple[int, int]]
 ) -> Iterator[Candidate]:
     """Look tokens up in the gazetteer and the first-name list; apply the verb rule."""
-    count = len(tokens)
+    count, skip = len(tokens), -1
     for i, (start, end, word) in enumerate(tokens):
-        if not word[0].isupper() or _overlaps(protected, start, end):
+        if i <= skip or not word[0].isupper() or _overlaps(protected, start, end):
             continue
+        key = fold(word)
+        first = _is_first_name(word, lex) and not word.isupper()
         place = _place_at(text, tokens, i, lex)
-        if place:
+        if place and (not first or place[3] == PRIORITY["PLACE_CONTEXT"] or place[1] > end):
             yield place
             continue
         initial = _sentence_initial(text, start)
-        key = fold(word)
         if key in lex.clinical or word.isupper() or len(word) < 2:
             continue
-        if _is_first_name(word, lex) and (key not in lex.common or not initial):
+        if first and (key not in lex.common or not initial):
             stop = end
             for j in range(i + 1, min(i + 3, count)):
                 nstart, nend, nword = tokens[j]
                 gap = text[stop:nstart]
                 if gap.strip() or not nword[0].isupper() or not _is_name_word(nword, lex):
                     break
-                if fold(nword) in lex.places and not _is_first_name(nword, lex):
-                    break
-                stop = nend
+                stop, skip = nend, j
             yield start, stop, "PERSON", PRIORITY["FIRST"]
             continue
         if key in lex.common or key in lex.first_names:

@@ -66,7 +66,7 @@ def token_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
         member = auth.member_for_token(token.strip()) if scheme.lower() == "bearer" else None
         if member is None:
             return error_response(401, _("A valid API token is required."))

@@ -17,13 +17,17 @@ class MemberDetailsForm(FlaskForm):
     """The fields a member shows to others: name, profession, institution, sector."""
 
     display_name = StringField(_l("Name shown to others"), [InputRequired(), Length(max=80)])
-    profession = SelectField(_l("Profession"), [InputRequired()], choices=choices(PROFESSIONS))
+    profession = SelectField(
+        _l("Profession"), [InputRequired()], choices=choices(PROFESSIONS, blank=_l("Choose…"))
+    )
     institution = StringField(
         _l("Institution or organisation"),
         [InputRequired(), Length(max=160)],
         description=_l("Pick one from the list or type a new one: no approval needed."),
     )
-    sector = SelectField(_l("Sector"), [InputRequired()], choices=choices(SECTORS))
+    sector = SelectField(
+        _l("Sector"), [InputRequired()], choices=choices(SECTORS, blank=_l("Choose…"))
+    )
 
     def details(self) -> MemberDetails:
         return MemberDetails(
@@ -56,7 +60,7 @@ class LoginForm(FlaskForm):
 class ProfileForm(MemberDetailsForm):
     bio = TextAreaField(_l("About your practice"), [Optional(), Length(max=2000)])
     locale = SelectField(
-        _l("Interface language"), choices=[("", _l("As my browser"))] + choices(LANGUAGES)
+        _l("Interface language"), choices=choices(LANGUAGES, blank=_l("As my browser"))
     )
 
     def details(self) -> MemberDetails:

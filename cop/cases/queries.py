@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, selectinload, with_expression
 
 from cop.errors import NotFound
 from cop.extensions import db
@@ -76,9 +76,9 @@ def _published_replies_count():
 
 
 def list_cases(filters: CaseFilters, page: int, per_page: int) -> Pagination:
-    """Published cases with the filters applied; each row carries its reply count."""
-    replies = _published_replies_count().label("reply_count")
-    query = select(Case, replies).where(_published_opening())
+    """Published cases with the filters applied; each case carries its `reply_count`."""
+    replies = _published_replies_count()
+    query = select(Case).where(_published_opening())
     if filters.tag:
         query = query.where(
             exists().where(case_tag.c.case_id == Case.id, case_tag.c.tag_id == Tag.id,
@@ -98,7 +98,9 @@ def list_cases(filters: CaseFilters, page: int, per_page: int) -> Pagination:
         "newest": [Case.created_at.desc()],
         "unanswered": [replies.asc(), Case.created_at.desc()],
     }.get(filters.sort, [Case.last_activity_at.desc()])
-    query = query.order_by(*order, Case.id.desc()).options(selectinload(Case.tags))
+    query = query.order_by(*order, Case.id.desc()).options(
+        selectinload(Case.tags), with_expression(Case.reply_count, replies)
+    )
     return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
 
 

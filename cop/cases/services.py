@@ -127,13 +127,14 @@ def _tags(names: list[str]) -> list[Tag]:
 
 def _new_post(case: Case, author: Member, kind: PostKind, body: str, status: PostStatus,
               sections: dict[str, str] | None = None, reason: str = "") -> Post:
-    post = Post(
-        case=case, author=author, kind=kind.value, body=body, sections=sections,
-        status=status.value, body_html="", held_reason=reason or None,
-    )
-    publishing.render(post)
-    post.revisions.append(PostRevision(editor=author, body=body, title=case.title))
-    db.session.add(post)
+    with db.session.no_autoflush:
+        post = Post(
+            case=case, author=author, kind=kind.value, body=body, sections=sections,
+            status=status.value, body_html="", held_reason=reason or None, created_at=utcnow(),
+        )
+        db.session.add(post)
+        publishing.render(post)
+        post.revisions.append(PostRevision(editor=author, body=body, title=case.title))
     return post
 
 
@@ -173,7 +174,7 @@ def reply(author: Member, case: Case, body: str, submission: Submission = Submis
     status = _decide_status({"body": body}, submission)
     post = _new_post(case, author, PostKind.REPLY, body.strip(), status, reason=submission.reason)
     if status == PostStatus.PUBLISHED:
-        case.last_activity_at = utcnow()
+        case.last_activity_at = post.created_at
     db.session.commit()
     if status == PostStatus.PUBLISHED:
         publishing.published(post)
@@ -260,8 +261,8 @@ def resolve(actor: Member, case: Case, sections: dict[str, str],
     status = _decide_status(clean, submission)
     post = _new_post(case, actor, PostKind.SYNTHESIS, compose_synthesis(clean, case.language),
                      status, clean, submission.reason)
-    case.state, case.resolved_at, case.resolved_by = CaseState.RESOLVED.value, utcnow(), actor
-    case.last_activity_at = utcnow()
+    case.state, case.resolved_by = CaseState.RESOLVED.value, actor
+    case.resolved_at = case.last_activity_at = post.created_at
     db.session.commit()
     publishing.case_changed(case)
     if status == PostStatus.PUBLISHED:

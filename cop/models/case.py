@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from cop.models.base import Base, utcnow
 from cop.models.member import Member
@@ -72,6 +72,8 @@ class Case(Base):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    # Filled by queries that ask for it (the case list), never stored.
+    reply_count: Mapped[int | None] = query_expression()
 
     author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
     resolved_by: Mapped[Member | None] = relationship(foreign_keys=[resolved_by_id])

@@ -26,9 +26,7 @@ _stem_en = EnglishStemmer().stem
 
 WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 _APOSTROPHE_RE = re.compile(r"['’]")
-ELISIONS = frozenset(
-    "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
-)
+ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split())
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
 MAX_WORD = 40
 
@@ -37,6 +35,7 @@ STOPWORDS = frozenset(
     a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur
     lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se
     ses son sur ta te tes toi ton tu un une vos votre vous y est sont ete etre avoir ont
+    chez sous sans plus tres aussi comme donc car si cela ca tout tous
     an and are as at be but by for from had has have he her his if in into is it its of on
     or she that the their them there they this to was we were which with you your not no
     """.split()

@@ -32,9 +32,7 @@ def snippet_html(
     terms = frozenset(terms)
     prefixes = tuple(prefixes)
     spans = [
-        (start, end)
-        for word, start, end in iter_words(text)
-        if _matches(word, terms, prefixes)
+        (start, end) for word, start, end in iter_words(text) if _matches(word, terms, prefixes)
     ]
     if not spans:
         head = text[:width]

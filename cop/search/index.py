@@ -8,10 +8,12 @@ changed. :meth:`rebuild` builds a new folder and swaps the ``CURRENT`` pointer a
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -141,8 +143,9 @@ class SearchIndex:
             results.facets = self._facets.count(searcher, docnums)
         for hit in found[limit - results.per_page : limit]:
             stored = hit.fields()
-            snippet = snippet_html(stored.get("body") or stored.get("title", ""),
-                                   parsed.terms, parsed.prefixes)
+            snippet = snippet_html(
+                stored.get("body") or stored.get("title", ""), parsed.terms, parsed.prefixes
+            )
             results.hits.append(_hit(stored, snippet, hit.score))
 
     def similar(self, case_id: int, limit: int = 5) -> list[int]:
@@ -157,7 +160,8 @@ class SearchIndex:
             return []
         stored = searcher.stored_fields(docnums[0])
         text = " ".join(
-            word for word, _, _ in iter_words(f"{stored['title']} {stored['body']}")
+            word
+            for word, _, _ in iter_words(f"{stored['title']} {stored['body']}")
             if not is_stopword(word) and len(word) > 2
         )
         found = searcher.more_like(
@@ -178,9 +182,10 @@ class SearchIndex:
             return None
         searcher = getattr(local, "searcher", None)
         if searcher is not None and getattr(local, "folder", None) == folder:
-            if not searcher.up_to_date():
-                local.searcher = searcher.refresh()
-            return local.searcher
+            if searcher.up_to_date():
+                return searcher
+        # Not Searcher.refresh(): it reuses segment readers by segment id and so misses
+        # deletions committed since (whoosh-reloaded 2.7.5); a fresh searcher is cheap.
         if searcher is not None:
             searcher.close()
             local.searcher = None
@@ -313,7 +318,19 @@ def _apply(writer: IndexWriter, operations: Iterable[Operation]) -> None:
 
 
 def _is_healthy(folder: Path) -> bool:
-    """Open the index and read a stored document; any failure means it is unusable."""
+    """Tell whether the index opens and reads; quiet Whoosh's leaked file handles.
+
+    On a damaged file Whoosh raises without closing what it opened; collect those
+    handles here, with their ResourceWarning ignored, rather than at a random later time.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        healthy = _opens(folder)
+        gc.collect()
+    return healthy
+
+
+def _opens(folder: Path) -> bool:
     try:
         if (folder / VERSION_FILE).read_text(encoding="utf-8").strip() != str(SCHEMA_VERSION):
             return False
@@ -322,11 +339,15 @@ def _is_healthy(folder: Path) -> bool:
             if searcher.doc_count_all():
                 next(iter(searcher.all_stored_fields()), None)
                 list(searcher.lexicon("content"))[:1]
-        return ix.schema == build_schema()
+        return _shape(ix.schema) == _shape(build_schema())
     # A damaged index can fail in many ways (pickle, zlib, struct, OSError...): all mean
     # "rebuild it", which is exactly what the caller is told.
     except Exception:
         return False
+
+
+def _shape(schema: Any) -> dict[str, str]:
+    return {name: type(schema[name]).__name__ for name in schema.names()}
 
 
 def _live_names(root: Path) -> set[str]:

@@ -24,9 +24,20 @@ MAX_CHARS = 1000
 MAX_CLAUSES = 24
 MAX_PREFIXES = 4
 FIELDS = {
-    "tag": "tag", "tags": "tag", "etiquette": "tag", "status": "status", "statut": "status",
-    "profession": "profession", "sector": "sector", "secteur": "sector", "kind": "kind",
-    "type": "kind", "after": "after", "apres": "after", "before": "before", "avant": "before",
+    "tag": "tag",
+    "tags": "tag",
+    "etiquette": "tag",
+    "status": "status",
+    "statut": "status",
+    "profession": "profession",
+    "sector": "sector",
+    "secteur": "sector",
+    "kind": "kind",
+    "type": "kind",
+    "after": "after",
+    "apres": "after",
+    "before": "before",
+    "avant": "before",
 }
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _TOKEN_RE = re.compile(
@@ -180,8 +191,11 @@ def _expand_synonyms(clauses: list[Clause], synonyms: SynonymTable) -> list[Clau
 def _is_bare_word(clause: Clause) -> bool:
     atom = clause.alternatives[0]
     return (
-        not clause.negated and len(clause.alternatives) == 1 and len(atom.words) == 1
-        and not atom.quoted and not atom.prefix
+        not clause.negated
+        and len(clause.alternatives) == 1
+        and len(atom.words) == 1
+        and not atom.quoted
+        and not atom.prefix
     )
 
 

@@ -68,7 +68,10 @@ def switch(root: Path, folder: Path) -> None:
 
 
 def cleanup(root: Path, keep: set[str]) -> None:
-    """Delete index folders not in ``keep`` (keep the previous one: readers may use it)."""
+    """Delete index folders not in ``keep`` nor being built (readers may use the previous)."""
+    marker = rebuild_marker(root)
+    if marker:
+        keep = keep | {marker["folder"]}
     for path in root.glob("ix-*"):
         if path.name not in keep and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

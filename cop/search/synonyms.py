@@ -12,8 +12,10 @@ DEFAULT_PATH = Path(__file__).with_name("data") / "synonyms.txt"
 Entry = tuple[str, ...]
 
 
-def _key(entry: Entry) -> tuple[str, ...]:
-    return tuple(phrase_terms(word)[0] for word in entry)
+def _keys(entry: Entry) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the French-stem and English-stem keys of an entry (relapsing ~ relapse)."""
+    french, english = zip(*(phrase_terms(word) for word in entry), strict=True)
+    return french, english
 
 
 @dataclass
@@ -32,16 +34,18 @@ class SynonymTable:
         number = len(self.groups)
         self.groups.append(unique)
         for entry in unique:
-            self._index.setdefault(_key(entry), number)
+            for key in _keys(entry):
+                self._index.setdefault(key, number)
             self.max_len = max(self.max_len, len(entry))
 
     def match(self, words: list[str], start: int) -> tuple[int, tuple[Entry, ...]] | None:
         """Return ``(length, group)`` for the longest entry starting at ``words[start]``."""
         longest = min(self.max_len, len(words) - start)
         for length in range(longest, 0, -1):
-            number = self._index.get(_key(tuple(words[start : start + length])))
-            if number is not None:
-                return length, self.groups[number]
+            for key in _keys(tuple(words[start : start + length])):
+                number = self._index.get(key)
+                if number is not None:
+                    return length, self.groups[number]
         return None
 
 

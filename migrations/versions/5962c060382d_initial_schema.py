@@ -1,13 +1,12 @@
 """members, institutions, cases, posts, revisions, tags, follows, notifications
 
 Revision ID: 5962c060382d
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:27:27.961009
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5962c060382d'

