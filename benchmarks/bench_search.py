@@ -267,7 +267,7 @@ def main() -> None:
                     facets = engine == "whoosh+facets"
                     result = []
                     timed(
-                        lambda t=text, f=facets: result.append(
+                        lambda t=text, f=facets, r=result: r.append(
                             index.query(t, per_page=10, facets=f)
                         ),
                         runs,

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cop import publishing
 from cop.auth.services import MemberDetails, set_role, sign_up
 from cop.cases.services import CaseDraft, Submission, follow, open_case, reply, resolve
 from cop.extensions import db
 from cop.models import Case, Follow, Member, Notification, Post, PostStatus, Role, utcnow
+from cop.search import services as search
 
 DEMO_FILE = Path(__file__).with_name("data") / "demo.json"
 # Local time of each region, so posts fall in working hours (standard time is close enough).
@@ -54,6 +54,11 @@ def _daytime(moment: datetime, offset: timedelta) -> datetime:
     elif local.hour >= _LATEST_HOUR:
         local = (local + timedelta(days=1)).replace(hour=_EARLIEST_HOUR)
     return local - offset
+
+
+def _jitter(text: str) -> timedelta:
+    """A few minutes drawn from the text itself, so times do not all share one minute."""
+    return timedelta(minutes=sum(map(ord, text)) % 53)
 
 
 def _opened(case: dict[str, Any], offset: timedelta, now: datetime) -> datetime:
@@ -116,7 +121,7 @@ def _load_case(item: dict[str, Any], members: dict[str, Member], regions: dict[s
     for number, entry in enumerate(item["replies"], start=1):
         member = members[entry["author"]]
         moment = _daytime(opened + timedelta(hours=entry["after_hours"]),
-                          _REGION_OFFSETS[regions[entry["author"]]])
+                          _REGION_OFFSETS[regions[entry["author"]]]) + _jitter(entry["body"])
         if moment <= last:
             raise DemoDataError(f"reply {number} of {item['key']!r} is not after the previous post")
         post = reply(member, case, entry["body"], Submission())
@@ -129,6 +134,7 @@ def _load_case(item: dict[str, Any], members: dict[str, Member], regions: dict[s
         actor = members[resolution["by"]]
         moment = _daytime(opened + timedelta(days=resolution["after_days"]),
                           _REGION_OFFSETS[regions[resolution["by"]]])
+        moment += _jitter(resolution["sections"]["helped"])
         if moment <= last:
             raise DemoDataError(f"the synthesis of {item['key']!r} comes before a reply")
         post = resolve(actor, case, resolution["sections"], Submission())
@@ -169,8 +175,7 @@ def load(path: Path = DEMO_FILE) -> str:
     regions = {item["handle"]: item["region"] for item in data["members"]}
     cases = [_load_case(item, members, regions, timeline) for item in data["cases"]]
     _apply_timeline(cases, timeline)
-    for case in cases:  # the index stores dates: refresh it with the spread ones
-        publishing.case_changed(case)
+    search.rebuild()  # the index stores dates: rebuild it once with the spread ones
     replies = sum(len(item["replies"]) for item in data["cases"])
     return f"{len(members)} members, {len(cases)} cases, {replies} replies"
 

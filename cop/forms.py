@@ -1,10 +1,22 @@
-"""Glue between domain errors and WTForms fields."""
+"""The base of cop's HTML forms, and the glue between domain errors and fields."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 
 from cop.errors import DomainError
+
+
+class Form(FlaskForm):
+    """An HTML form: reads only submitted form fields, never a JSON body."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                return request.form if form.is_submitted() else None
+            return formdata
 
 
 def show_errors(form: FlaskForm, error: DomainError) -> None:

@@ -18,12 +18,12 @@ import bleach
 from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown import Markdown
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
-    | {"h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
-    | {"dl", "dt", "dd", "abbr"}
+    "p br hr strong em code pre blockquote ul ol li a h3 h4 h5 h6 abbr dl dt dd"
+    " table thead tbody tr th td".split()
 )
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer"
@@ -31,10 +31,9 @@ LINK_REL = "nofollow noopener noreferrer"
 _CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f-\xa0\s]+")
-# C0 controls except tab/newline/CR (this includes Markdown's own STX/ETX placeholder marks),
-# DEL, and lone surrogates, which cannot be encoded.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# C0 controls but tab/newline/CR (among them Markdown's own STX/ETX placeholder marks), DEL,
+# and lone surrogates, which cannot be encoded.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _INLINE_TAGS = frozenset({"a", "abbr", "strong", "em", "code"})
 # python-markdown scans to the end of the paragraph for every "[" and backtracks over long
 # backtick runs, quadratically: past these bounds the syntax is escaped and shown as text.
@@ -62,7 +61,8 @@ def _harden_link(attrs: dict, new: bool = False) -> dict | None:
     href = attrs.get((None, "href"))
     if not href:
         return None
-    match = _SCHEME.match(_URL_NOISE.sub("", html.unescape(href)).lower())
+    # Decode twice: a double-encoded scheme is inert in a browser, but not worth keeping.
+    match = _SCHEME.match(_URL_NOISE.sub("", html.unescape(html.unescape(href))).lower())
     if match and match.group(1) not in ALLOWED_PROTOCOLS:
         return None
     attrs.pop((None, "target"), None)
@@ -76,7 +76,7 @@ _URL_RE = re.compile(_BLEACH_URL_RE.pattern.replace(r"\(*", r"\(*+", 1), _BLEACH
 
 
 class _ShapeTree(Treeprocessor):
-    """Replace images by their alt text and demote h1-h6 to h3-h6."""
+    """Replace images by their alt text, demote h1-h6 to h3-h6, trim code blocks' ends."""
 
     def run(self, root: Element) -> None:
         for parent in list(root.iter()):
@@ -84,6 +84,8 @@ class _ShapeTree(Treeprocessor):
                 child = parent[index]
                 if child.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
                     child.tag = f"h{min(int(child.tag[1]) + 2, 6)}"
+                elif child.tag == "code" and parent.tag == "pre" and child.text:
+                    child.text = AtomicString(child.text.rstrip("\n") + "\n")
                 elif child.tag == "img":
                     text = (child.get("alt") or "") + (child.tail or "")
                     if index:
@@ -95,7 +97,7 @@ class _ShapeTree(Treeprocessor):
 
 def _defuse(source: str) -> str:
     """Strip control characters and escape the syntax that makes Markdown quadratic."""
-    source = _SURROGATE.sub("\ufffd", _CONTROL.sub("", source))
+    source = _CONTROL.sub("", source)
     if source.count("[") > _MAX_BRACKETS:
         source = source.replace("\\", "\\\\").replace("[", "\\[")
     return _LONG_BACKTICKS.sub(lambda run: "\\`" * len(run.group()), source)
@@ -118,11 +120,7 @@ def _build_markdown() -> Markdown:
 def _build_cleaner() -> bleach.Cleaner:
     """The allow-list cleaner, which also linkifies bare http(s) URLs."""
     linkify = partial(
-        LinkifyFilter,
-        callbacks=[_harden_link],
-        skip_tags={"pre", "code"},
-        url_re=_URL_RE,
-        parse_email=False,
+        LinkifyFilter, callbacks=[_harden_link], skip_tags={"pre", "code"}, url_re=_URL_RE
     )
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
@@ -167,8 +165,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _INLINE_TAGS:
-            self.parts.append(" ")
+        self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in _INLINE_TAGS:

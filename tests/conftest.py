@@ -62,10 +62,28 @@ def app_settings(tmp_path, schema: str | None, **extra) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The test itself holds an app context (for services and factories); without this, flask.g
+    and the database session of that context would leak into the requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_app(tmp_path, schema: str | None, **extra) -> Flask:
+    app = create_app(app_settings(tmp_path, schema, **extra))
+    app.test_client_class = IsolatedClient
+    return app
+
+
 @pytest.fixture
 def app(tmp_path, postgres_schema) -> Iterator[Flask]:
     """A fresh app and database; an app context is pushed for service-level tests."""
-    app = create_app(app_settings(tmp_path, postgres_schema))
+    app = make_app(tmp_path, postgres_schema)
     with app.app_context():
         db.create_all()
         yield app
@@ -89,24 +107,16 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
 
 
 class Browser:
-    """Drive the HTML pages the way a member does: read the form's CSRF token, then post.
-
-    Each request runs in its own app context, as in production, so nothing (flask.g, the
-    database session) leaks between requests or between two browsers.
-    """
+    """Drive the HTML pages the way a member does: read the form's CSRF token, then post."""
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def _isolated(self, method: str, url: str, **kwargs):
-        with self.client.application.app_context():
-            return getattr(self.client, method)(url, **kwargs)
-
     def get(self, url: str, **kwargs):
-        return self._isolated("get", url, **kwargs)
+        return self.client.get(url, **kwargs)
 
     def post(self, url: str, **kwargs):
-        return self._isolated("post", url, **kwargs)
+        return self.client.post(url, **kwargs)
 
     def csrf_token(self, page_url: str) -> str:
         page = self.get(page_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -14,6 +13,7 @@ from cop.auth.services import authenticate
 from cop.extensions import db
 from cop.models import Case, CaseState, Follow, Member, Post, PostKind, PostStatus, Role, utcnow
 from cop.notifications.services import mentioned_handles
+from cop.search import services as search
 
 
 def _texts(data: dict) -> list[tuple[str, str]]:
@@ -44,12 +44,18 @@ def test_demo_mentions_name_demo_members() -> None:
     assert mentions and mentions <= handles
 
 
-@pytest.fixture
-def loaded(app: Flask) -> str:
-    return demo.load()
+def test_load_demo(app: Flask) -> None:
+    """One load (it indexes every post, so it is slow), then each property in turn."""
+    summary = demo.load()
+    _check_community(summary)
+    _check_published()
+    _check_resolved()
+    _check_replies_and_follows()
+    _check_timeline()
+    _check_sign_in()
 
 
-def test_load_builds_a_bilingual_multi_professional_community(loaded: str) -> None:
+def _check_community(summary: str) -> None:
     members = list(db.session.scalars(select(Member)))
     cases = list(db.session.scalars(select(Case)))
     assert len(members) >= 10
@@ -64,15 +70,16 @@ def test_load_builds_a_bilingual_multi_professional_community(loaded: str) -> No
     replies = db.session.scalar(
         select(func.count(Post.id)).where(Post.kind == PostKind.REPLY)
     )
-    assert loaded == f"{len(members)} members, 12 cases, {replies} replies"
+    assert summary == f"{len(members)} members, 12 cases, {replies} replies"
 
 
-def test_every_demo_post_is_published(loaded: str) -> None:
-    statuses = set(db.session.scalars(select(Post.status)))
-    assert statuses == {PostStatus.PUBLISHED}
+def _check_published() -> None:
+    assert set(db.session.scalars(select(Post.status))) == {PostStatus.PUBLISHED}
+    assert search.count_documents() == db.session.scalar(select(func.count(Post.id)))
+    assert search.search("lithium").total > 0
 
 
-def test_at_least_five_cases_are_resolved_with_a_synthesis(loaded: str) -> None:
+def _check_resolved() -> None:
     resolved = [
         case for case in db.session.scalars(select(Case))
         if case.state == CaseState.RESOLVED
@@ -83,7 +90,7 @@ def test_at_least_five_cases_are_resolved_with_a_synthesis(loaded: str) -> None:
         assert case.resolved_by_id == case.author_id or case.resolved_by.is_moderator
 
 
-def test_replies_come_from_other_members_and_some_follow(loaded: str) -> None:
+def _check_replies_and_follows() -> None:
     for case in db.session.scalars(select(Case)):
         replies = [post for post in case.posts if post.kind == PostKind.REPLY]
         assert 2 <= len(replies) <= 6
@@ -97,7 +104,7 @@ def test_replies_come_from_other_members_and_some_follow(loaded: str) -> None:
     assert silent_followers >= 3
 
 
-def test_activity_is_spread_over_the_last_three_months(loaded: str) -> None:
+def _check_timeline() -> None:
     now = utcnow()
     cases = list(db.session.scalars(select(Case)))
     for case in cases:
@@ -113,7 +120,7 @@ def test_activity_is_spread_over_the_last_three_months(loaded: str) -> None:
     assert now - newest < timedelta(days=21)
 
 
-def test_demo_members_sign_in_with_the_documented_password(loaded: str) -> None:
+def _check_sign_in() -> None:
     data = demo.read_demo()
     assert data["password"] == "demo-password-2026"
     for member in data["members"][:2]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from cop.auth.services import MIN_PASSWORD_LENGTH, MemberDetails
+from cop.forms import Form
 from cop.labels import LANGUAGES, PROFESSIONS, SECTORS, choices
 
 
-class MemberDetailsForm(FlaskForm):
+class MemberDetailsForm(Form):
     """The fields a member shows to others: name, profession, institution, sector."""
 
     display_name = StringField(_l("Name shown to others"), [InputRequired(), Length(max=80)])
@@ -51,7 +51,7 @@ class SignUpForm(MemberDetailsForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(_l("Email"), [InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), [InputRequired(), Length(max=200)])
     remember = BooleanField(_l("Remember me on this device"))
@@ -67,7 +67,7 @@ class ProfileForm(MemberDetailsForm):
         return replace(super().details(), bio=self.bio.data or "", locale=self.locale.data or None)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), [InputRequired()])
     new_password = PasswordField(
         _l("New password"), [InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]

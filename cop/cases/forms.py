@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -18,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from cop.anonymise.services import OnFindings
 from cop.cases.services import CaseDraft, Submission
+from cop.forms import Form
 from cop.labels import CONSENT_BASES, LANGUAGES, PROFESSIONS, SECTORS, choices
 
 TEXT_LIMIT = 20_000
@@ -28,7 +28,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ScreenedForm(FlaskForm):
+class ScreenedForm(Form):
     """A form whose texts go through the identifier check; the author may insist."""
 
     held_reason = TextAreaField(
@@ -109,7 +109,7 @@ class SynthesisForm(ScreenedForm):
     texts = ("helped", "did_not_help", "open_questions")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form that only carries the CSRF token (follow, reopen...)."""
 
     next = HiddenField()

@@ -61,6 +61,26 @@ class SearchHit:
     author: str = ""
     language: str = ""
 
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any], snippet: str, score: float | None) -> SearchHit:
+        """Build a hit from the index's stored fields."""
+        return cls(
+            doc_id=stored["doc_id"],
+            kind=stored["kind"],
+            case_id=int(stored["case_id"]),
+            post_id=stored.get("post_id"),
+            title=stored.get("title", ""),
+            snippet_html=snippet,
+            score=float(score or 0.0),
+            status=stored.get("status", ""),
+            profession=stored.get("profession", ""),
+            sector=stored.get("sector", ""),
+            tags=list(stored.get("tag_list") or []),
+            created_at=stored["created"],
+            author=stored.get("author", ""),
+            language=stored.get("language", ""),
+        )
+
 
 @dataclass
 class SearchResults:

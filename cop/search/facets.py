@@ -82,7 +82,7 @@ class MatchCounter:
         return set(query.docs(leaf))
 
     def _term(self, leaf: Searcher, fieldname: str, text: str) -> frozenset[int]:
-        key = (leaf.reader().segment().segment_id(), fieldname, text)
+        key = (segment_key(leaf), fieldname, text)
         with self._lock:
             cached = self._terms.get(key)
             if cached is not None:
@@ -96,7 +96,7 @@ class MatchCounter:
         return docnums
 
     def _segment_arrays(self, leaf: Searcher) -> Arrays:
-        segid = leaf.reader().segment().segment_id()
+        segid = segment_key(leaf)
         with self._lock:
             arrays = self._arrays.get(segid)
         if arrays is None:
@@ -111,6 +111,12 @@ class MatchCounter:
             self._arrays = {k: v for k, v in self._arrays.items() if k in live_segments}
             for key in [key for key in self._terms if key[0] not in live_segments]:
                 del self._terms[key]
+
+
+def segment_key(leaf: Searcher) -> str:
+    """Return the id of the segment behind a leaf searcher ("" for an empty index)."""
+    segment = leaf.reader().segment()
+    return segment.segment_id() if segment is not None else ""
 
 
 def _posting_ids(leaf: Searcher, fieldname: str, text: str) -> list[int]:

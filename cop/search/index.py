@@ -8,38 +8,33 @@ changed. :meth:`rebuild` builds a new folder and swaps the ``CURRENT`` pointer a
 
 from __future__ import annotations
 
-import gc
 import os
-import re
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.writing import IndexWriter
 
 from cop.search import storage
-from cop.search.analysis import fold, is_stopword, iter_words
+from cop.search.analysis import is_stopword, iter_words
 from cop.search.documents import SearchDocument, SearchHit, SearchResults
-from cop.search.facets import FacetCounter
+from cop.search.facets import MatchCounter, segment_key
 from cop.search.highlight import snippet_html
 from cop.search.query import ParsedQuery, parse
-from cop.search.schema import SCHEMA_VERSION, build_schema, to_fields
+from cop.search.schema import to_fields
+from cop.search.spelling import suggest
 from cop.search.storage import IndexBusy
 from cop.search.synonyms import SynonymTable, load_synonyms
+from cop.search.writing import Operation, apply_operations, create_index, is_healthy, open_writer
 
 __all__ = ["IndexBusy", "SearchDocument", "SearchHit", "SearchIndex", "SearchResults"]
 
 Health = Literal["ok", "created", "reset"]
-Operation = tuple[str, Any]
 UNAVAILABLE = "Search is unavailable while the index is being rebuilt."
-VERSION_FILE = "SCHEMA_VERSION"
 
 
 class SearchIndex:
@@ -58,7 +53,7 @@ class SearchIndex:
         self.lock_timeout = lock_timeout
         self.rebuild_procs = rebuild_procs
         self._local = threading.local()
-        self._facets = FacetCounter()
+        self._matches = MatchCounter()
 
     # Writing
 
@@ -86,9 +81,9 @@ class SearchIndex:
             if folder is None or not folder.is_dir():
                 folder = self._create_empty()
             ix = whoosh_index.open_dir(str(folder))
-            writer = _writer(ix, time.monotonic() + self.lock_timeout)
+            writer = open_writer(ix, time.monotonic() + self.lock_timeout)
             try:
-                _apply(writer, operations)
+                apply_operations(writer, operations)
             except BaseException:
                 writer.cancel()
                 raise
@@ -120,7 +115,7 @@ class SearchIndex:
             else:
                 self._run(searcher, parsed, results, sort, facets)
                 if results.total == 0:
-                    results.suggestion = _suggest(searcher, q, parsed)
+                    results.suggestion = suggest(searcher, q, parsed.words)
         results.message = " ".join(messages) or None
         return results
 
@@ -132,21 +127,23 @@ class SearchIndex:
         sort: str,
         facets: bool,
     ) -> None:
+        matches = self._matches.matches(searcher, parsed.query)
+        results.total = sum(len(docnums) for _, docnums in matches)
+        if facets and results.total:
+            results.facets = self._matches.count(matches)
         limit = results.page * results.per_page
+        if limit - results.per_page >= results.total:
+            return
+        options: dict[str, Any] = {"limit": limit}
         if sort == "date":
-            found = searcher.search(parsed.query, limit=limit, sortedby="created_at", reverse=True)
-        else:
-            found = searcher.search(parsed.query, limit=limit)
-        docnums = found.docs()
-        results.total = len(docnums)
-        if facets and docnums:
-            results.facets = self._facets.count(searcher, docnums)
+            options.update(sortedby="created_at", reverse=True)
+        found = searcher.search(parsed.query, **options)
         for hit in found[limit - results.per_page : limit]:
             stored = hit.fields()
             snippet = snippet_html(
                 stored.get("body") or stored.get("title", ""), parsed.terms, parsed.prefixes
             )
-            results.hits.append(_hit(stored, snippet, hit.score))
+            results.hits.append(SearchHit.from_stored(stored, snippet, hit.score))
 
     def similar(self, case_id: int, limit: int = 5) -> list[int]:
         """Return the ids of the cases closest to ``case_id`` (its key terms), best first."""
@@ -194,6 +191,8 @@ class SearchIndex:
         except (OSError, whoosh_index.IndexError):
             return None
         local.folder = folder
+        live = {segment_key(leaf) for leaf, _ in local.searcher.leaf_searchers()}
+        self._matches.forget(live)
         return local.searcher
 
     def close(self) -> None:
@@ -216,7 +215,7 @@ class SearchIndex:
             if folder is None:
                 self._create_empty()
                 return "created"
-            if _is_healthy(folder):
+            if is_healthy(folder):
                 return "ok"
             self._create_empty()
         self.close()
@@ -244,8 +243,8 @@ class SearchIndex:
                 replay = storage.read_journal(self.root)
                 if replay:
                     ix = whoosh_index.open_dir(str(folder))
-                    writer = _writer(ix, time.monotonic() + self.lock_timeout)
-                    _apply(writer, replay)
+                    writer = open_writer(ix, time.monotonic() + self.lock_timeout)
+                    apply_operations(writer, replay)
                     writer.commit()
                 previous = storage.current_folder(self.root)
                 storage.switch(self.root, folder)
@@ -265,8 +264,7 @@ class SearchIndex:
         documents: Iterable[SearchDocument],
         progress: Callable[[int], None] | None,
     ) -> int:
-        ix = whoosh_index.create_in(str(folder), build_schema())
-        (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+        ix = create_index(folder)
         options: dict[str, Any] = {"limitmb": 256}
         if self.rebuild_procs > 1:
             options.update(procs=self.rebuild_procs, multisegment=True)
@@ -288,8 +286,7 @@ class SearchIndex:
     def _create_empty(self) -> Path:
         """Create an empty index folder and make it live (call under the write lock)."""
         folder = storage.new_folder(self.root)
-        whoosh_index.create_in(str(folder), build_schema())
-        (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+        create_index(folder)
         previous = storage.current_folder(self.root)
         storage.switch(self.root, folder)
         keep = {folder.name} | ({previous.name} if previous else set())
@@ -297,92 +294,6 @@ class SearchIndex:
         return folder
 
 
-def _writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
-    """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``."""
-    while True:
-        try:
-            return ix.writer(timeout=2.0)
-        except LockError:
-            if time.monotonic() > deadline:
-                raise IndexBusy("the search index is locked by another writer") from None
-
-
-def _apply(writer: IndexWriter, operations: Iterable[Operation]) -> None:
-    for action, payload in operations:
-        if action == "add":
-            writer.update_document(**to_fields(SearchDocument.from_json(payload)))
-        elif action == "remove":
-            writer.delete_by_term("doc_id", payload)
-        elif action == "remove_case":
-            writer.delete_by_term("case_id", str(payload))
-
-
-def _is_healthy(folder: Path) -> bool:
-    """Tell whether the index opens and reads; quiet Whoosh's leaked file handles.
-
-    On a damaged file Whoosh raises without closing what it opened; collect those
-    handles here, with their ResourceWarning ignored, rather than at a random later time.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        healthy = _opens(folder)
-        gc.collect()
-    return healthy
-
-
-def _opens(folder: Path) -> bool:
-    try:
-        if (folder / VERSION_FILE).read_text(encoding="utf-8").strip() != str(SCHEMA_VERSION):
-            return False
-        ix = whoosh_index.open_dir(str(folder))
-        with ix.searcher() as searcher:
-            if searcher.doc_count_all():
-                next(iter(searcher.all_stored_fields()), None)
-                list(searcher.lexicon("content"))[:1]
-        return _shape(ix.schema) == _shape(build_schema())
-    # A damaged index can fail in many ways (pickle, zlib, struct, OSError...): all mean
-    # "rebuild it", which is exactly what the caller is told.
-    except Exception:
-        return False
-
-
-def _shape(schema: Any) -> dict[str, str]:
-    return {name: type(schema[name]).__name__ for name in schema.names()}
-
-
 def _live_names(root: Path) -> set[str]:
     folder = storage.current_folder(root)
     return {folder.name} if folder else set()
-
-
-def _hit(stored: dict[str, Any], snippet: str, score: float | None) -> SearchHit:
-    return SearchHit(
-        doc_id=stored["doc_id"],
-        kind=stored["kind"],
-        case_id=int(stored["case_id"]),
-        post_id=stored.get("post_id"),
-        title=stored.get("title", ""),
-        snippet_html=snippet,
-        score=float(score or 0.0),
-        status=stored.get("status", ""),
-        profession=stored.get("profession", ""),
-        sector=stored.get("sector", ""),
-        tags=list(stored.get("tag_list") or []),
-        created_at=stored["created"],
-        author=stored.get("author", ""),
-        language=stored.get("language", ""),
-    )
-
-
-def _suggest(searcher: Searcher, q: str, parsed: ParsedQuery) -> str | None:
-    """Return ``q`` with unknown words replaced by the closest indexed words, or None."""
-    corrector = searcher.corrector("spell")
-    suggestion = q
-    for word in dict.fromkeys(parsed.words):
-        folded = fold(word)
-        if len(folded) < 3 or not folded.isalpha() or searcher.doc_frequency("spell", folded):
-            continue
-        found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
-        if found and found[0] != folded:
-            suggestion = re.sub(rf"(?i)\b{re.escape(word)}\b", found[0], suggestion)
-    return suggestion if suggestion != q else None

@@ -1,0 +1,82 @@
+"""Whoosh-level writing helpers: create, open a writer, apply operations, check health."""
+
+from __future__ import annotations
+
+import gc
+import time
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import IndexWriter
+
+from cop.search.documents import SearchDocument
+from cop.search.schema import SCHEMA_VERSION, build_schema, to_fields
+from cop.search.storage import IndexBusy
+
+Operation = tuple[str, Any]
+VERSION_FILE = "SCHEMA_VERSION"
+
+
+def create_index(folder: Path) -> whoosh_index.Index:
+    """Create an empty index of the current schema version in ``folder``."""
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
+    return ix
+
+
+def open_writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
+    """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``."""
+    while True:
+        try:
+            return ix.writer(timeout=2.0)
+        except LockError:
+            if time.monotonic() > deadline:
+                raise IndexBusy("the search index is locked by another writer") from None
+
+
+def apply_operations(writer: IndexWriter, operations: Iterable[Operation]) -> None:
+    """Apply ("add", doc json) / ("remove", doc_id) / ("remove_case", case_id) operations."""
+    for action, payload in operations:
+        if action == "add":
+            writer.update_document(**to_fields(SearchDocument.from_json(payload)))
+        elif action == "remove":
+            writer.delete_by_term("doc_id", payload)
+        elif action == "remove_case":
+            writer.delete_by_term("case_id", str(payload))
+
+
+def is_healthy(folder: Path) -> bool:
+    """Tell whether the index opens and reads; quiet Whoosh's leaked file handles.
+
+    On a damaged file Whoosh raises without closing what it opened; collect those
+    handles here, with their ResourceWarning ignored, rather than at a random later time.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        healthy = _opens(folder)
+        gc.collect()
+    return healthy
+
+
+def _opens(folder: Path) -> bool:
+    try:
+        if (folder / VERSION_FILE).read_text(encoding="utf-8").strip() != str(SCHEMA_VERSION):
+            return False
+        ix = whoosh_index.open_dir(str(folder))
+        with ix.searcher() as searcher:
+            if searcher.doc_count_all():
+                next(iter(searcher.all_stored_fields()), None)
+                list(searcher.lexicon("content"))[:1]
+        return _shape(ix.schema) == _shape(build_schema())
+    # A damaged index can fail in many ways (pickle, zlib, struct, OSError...): all mean
+    # "rebuild it", which is exactly what the caller is told.
+    except Exception:
+        return False
+
+
+def _shape(schema: Any) -> dict[str, str]:
+    return {name: type(schema[name]).__name__ for name in schema.names()}
