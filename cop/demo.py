@@ -178,4 +178,3 @@ def load(path: Path = DEMO_FILE) -> str:
     search.rebuild()  # the index stores dates: rebuild it once with the spread ones
     replies = sum(len(item["replies"]) for item in data["cases"])
     return f"{len(members)} members, {len(cases)} cases, {replies} replies"
-
