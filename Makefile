@@ -5,10 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The PostgreSQL suite runs in a fresh schema of this database (dropped afterwards).
+COP_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Redis tests use this dedicated database number and remove only their own keys.
+COP_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -q
 export FLASK_APP := wsgi
-export PORT HOST
+export PORT HOST COP_TEST_REDIS_URL
 
-.PHONY: install run test lint translations translations-update bench-anonymise bench-rendering bench-search clean
+.PHONY: install run test test-sqlite test-postgres test-e2e lint serve-prod translations \
+	translations-update bench-anonymise bench-rendering bench-search bench-http clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +37,31 @@ run: install
 	$(BIN)/flask cop seed-demo --if-empty
 	$(BIN)/python -m cop.serve
 
-test: install
-	$(BIN)/python -m pytest -p no:cacheprovider
+# Production path: several gunicorn instances (one worker each, threads), PostgreSQL and Redis
+# from COP_DATABASE_URL / COP_REDIS_URL, SECRET_KEY required. See README "Deploying".
+# INSTANCES gunicorn processes on ports PORT, PORT+1, ...; Ctrl-C stops them all.
+INSTANCES ?= 2
+serve-prod: install
+	@test -n "$$SECRET_KEY" || { echo "serve-prod: set SECRET_KEY (and COP_DATABASE_URL, COP_REDIS_URL)"; exit 1; }
+	COP_PRODUCTION=1 $(BIN)/flask db upgrade
+	@trap 'kill 0' INT TERM; \
+	for i in $$(seq 0 $$(($(INSTANCES) - 1))); do \
+		COP_PRODUCTION=1 PORT=$$(($(PORT) + i)) $(BIN)/gunicorn -c cop/gunicorn_conf.py & \
+	done; \
+	wait
+
+# lint + the whole suite on SQLite + the whole suite on PostgreSQL + browser tests.
+# Any non-zero pytest status fails (5, "no tests collected", included).
+test: install lint test-sqlite test-postgres test-e2e
+
+test-sqlite: install
+	COP_TEST_DATABASE_URL= $(PYTEST) -n $(PYTEST_WORKERS) --ignore=tests/e2e
+
+test-postgres: install
+	COP_TEST_DATABASE_URL=$(COP_TEST_DATABASE_URL) $(PYTEST) -n $(PYTEST_WORKERS) --ignore=tests/e2e
+
+test-e2e: install
+	COP_TEST_DATABASE_URL= $(PYTEST) tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check cop tests benchmarks migrations wsgi.py
@@ -46,5 +76,9 @@ bench-rendering: install
 bench-search: install
 	$(BIN)/python benchmarks/bench_search.py
 
+bench-http: install
+	COP_BENCH_DATABASE_URL=$${COP_BENCH_DATABASE_URL:-$(COP_TEST_DATABASE_URL)} \
+		$(BIN)/python benchmarks/bench_http.py
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache test-results

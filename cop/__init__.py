@@ -7,12 +7,16 @@ from typing import Any
 from flask import Flask
 
 from cop import cli, errors, i18n, security, templating
+from cop.anonymise.views import bp as moderation_bp
 from cop.api.views import bp as api_bp
 from cop.auth.views import bp as auth_bp
 from cop.cases.views import bp as cases_bp
 from cop.config import load_config
 from cop.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from cop.notifications.views import bp as notifications_bp
+from cop.rooms import events as room_events  # noqa: F401  (registers the Socket.IO handlers)
+from cop.rooms.views import bp as rooms_bp
+from cop.search.views import bp as search_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -46,7 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
-    for blueprint in (auth_bp, cases_bp, notifications_bp, i18n.bp, api_bp):
+    blueprints = (auth_bp, cases_bp, moderation_bp, notifications_bp, rooms_bp, search_bp,
+                  i18n.bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -12,7 +12,7 @@ from cop.auth.services import set_role
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.models import Member, Role
-from cop.search import services as search
+from cop.search import corpus
 
 
 @click.group("cop")
@@ -39,9 +39,9 @@ def seed_demo(if_empty: bool) -> None:
 @with_appcontext
 def reindex() -> None:
     """Rebuild the search index from the database and swap it in atomically."""
-    total = search.count_documents()
+    total = corpus.count()
     with click.progressbar(length=total, label="Indexing") as bar:
-        count = search.rebuild(progress=bar.update)
+        count = corpus.rebuild(progress=bar.update)
     click.echo(f"Indexed {count} documents.")
 
 

@@ -79,6 +79,7 @@ def load_config(instance_path: str | Path, overrides: dict[str, Any] | None = No
         "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "cop" / "translations"),
         "LANGUAGES": ("fr", "en"),
         "CASES_PER_PAGE": 20,
+        "FLAGS_TO_HIDE": int(os.environ.get("COP_FLAGS_TO_HIDE", "3")),
         "MIGRATIONS_DIR": str(REPO_ROOT / "migrations"),
         "SOCKETIO_ASYNC_MODE": "threading",
     }

@@ -18,7 +18,7 @@ from cop.auth.services import MemberDetails, set_role, sign_up
 from cop.cases.services import CaseDraft, Submission, follow, open_case, reply, resolve
 from cop.extensions import db
 from cop.models import Case, Follow, Member, Notification, Post, PostStatus, Role, utcnow
-from cop.search import services as search
+from cop.search import corpus
 
 DEMO_FILE = Path(__file__).with_name("data") / "demo.json"
 # Local time of each region, so posts fall in working hours (standard time is close enough).
@@ -175,6 +175,6 @@ def load(path: Path = DEMO_FILE) -> str:
     regions = {item["handle"]: item["region"] for item in data["members"]}
     cases = [_load_case(item, members, regions, timeline) for item in data["cases"]]
     _apply_timeline(cases, timeline)
-    search.rebuild()  # the index stores dates: rebuild it once with the spread ones
+    corpus.rebuild()  # the index stores dates: rebuild it once with the spread ones
     replies = sum(len(item["replies"]) for item in data["cases"])
     return f"{len(members)} members, {len(cases)} cases, {replies} replies"

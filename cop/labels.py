@@ -56,6 +56,12 @@ FINDING_KINDS = {
     "URL": _l("Web address"),
 }
 
+FLAG_REASONS = {
+    "identifiers": _l("It contains identifiers"),
+    "disrespectful": _l("It is disrespectful"),
+    "other": _l("Other"),
+}
+
 SORTS = {
     "activity": _l("Recent activity"),
     "newest": _l("Newest"),
@@ -84,5 +90,6 @@ def init_app(app: Flask) -> None:
         "language_name": LANGUAGES,
         "role": ROLES,
         "finding_kind": FINDING_KINDS,
+        "flag_reason": FLAG_REASONS,
     }.items():
         app.jinja_env.filters[name] = lambda value, table=table: table.get(value, value)

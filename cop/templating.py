@@ -37,4 +37,7 @@ def init_app(app: Flask) -> None:
         profession_choices=labels.pairs(labels.PROFESSIONS),
         sector_choices=labels.pairs(labels.SECTORS),
         sort_choices=labels.pairs(labels.SORTS),
+        profession_label=lambda value: labels.PROFESSIONS.get(value, value),
+        sector_label=lambda value: labels.SECTORS.get(value, value),
+        case_state_label=lambda value: labels.CASE_STATES.get(value, value),
     )

@@ -57,6 +57,8 @@ def app_settings(tmp_path, schema: str | None, **extra) -> dict:
         "DEMO_DATA": False,
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Always explicit: the Limiter singleton keeps the previous app's value otherwise.
+        "RATELIMIT_ENABLED": True,
         **database_settings(tmp_path, schema),
         **extra,
     }

@@ -7,7 +7,7 @@ import itertools
 from cop.auth.services import MemberDetails, sign_up
 from cop.cases.services import CaseDraft, Submission, open_case, reply
 from cop.extensions import db
-from cop.models import Case, Member, Post, Role
+from cop.models import Case, Member, Post, Role, utcnow
 
 _counter = itertools.count(1)
 
@@ -20,7 +20,7 @@ class MemberFactory:
     def create(self, *, email: str | None = None, display_name: str | None = None,
                profession: str = "social_worker", institution: str = "CLSC des Rivières",
                sector: str = "primary_care", role: Role = Role.MEMBER,
-               locale: str | None = None) -> Member:
+               locale: str | None = None, checklist_done: bool = True) -> Member:
         number = next(_counter)
         member = sign_up(
             email or f"member{number}@example.org",
@@ -33,9 +33,9 @@ class MemberFactory:
                 locale=locale,
             ),
         )
-        if role != Role.MEMBER:
-            member.role = role.value
-            db.session.commit()
+        member.role = role.value
+        member.checklist_confirmed_at = utcnow() if checklist_done else None
+        db.session.commit()
         return member
 
 

@@ -13,6 +13,7 @@ from cop.auth.services import authenticate
 from cop.extensions import db
 from cop.models import Case, CaseState, Follow, Member, Post, PostKind, PostStatus, Role, utcnow
 from cop.notifications.services import mentioned_handles
+from cop.search import corpus
 from cop.search import services as search
 
 
@@ -75,7 +76,7 @@ def _check_community(summary: str) -> None:
 
 def _check_published() -> None:
     assert set(db.session.scalars(select(Post.status))) == {PostStatus.PUBLISHED}
-    assert search.count_documents() == db.session.scalar(select(func.count(Post.id)))
+    assert corpus.count() == db.session.scalar(select(func.count(Post.id)))
     assert search.search("lithium").total > 0
 
 

@@ -44,7 +44,7 @@ def get_case(case_id: int, viewer: Member | None) -> Case:
 
 def get_post(post_id: int, viewer: Member | None) -> Post:
     post = db.session.get(Post, post_id)
-    if post is None or not can_see_post(viewer, post) or not can_see_post(viewer, post.case.opening):
+    if post is None or not (can_see_post(viewer, post) and can_see_post(viewer, post.case.opening)):
         raise NotFound(_("This post does not exist, or is not visible to you."))
     return post
 

@@ -168,11 +168,12 @@ def open_case(author: Member, draft: CaseDraft, submission: Submission = Submiss
     return case
 
 
-def reply(author: Member, case: Case, body: str, submission: Submission = Submission()) -> Post:
-    """Add a reply to a case the author can see."""
+def reply(author: Member, case: Case, body: str, submission: Submission = Submission(),
+          kind: PostKind = PostKind.REPLY) -> Post:
+    """Add a reply (or a case conference's synthesis) to a case the author can see."""
     _check_text("body", body, required=True)
     status = _decide_status({"body": body}, submission)
-    post = _new_post(case, author, PostKind.REPLY, body.strip(), status, reason=submission.reason)
+    post = _new_post(case, author, kind, body.strip(), status, reason=submission.reason)
     if status == PostStatus.PUBLISHED:
         case.last_activity_at = post.created_at
     db.session.commit()

@@ -69,6 +69,8 @@ def index() -> str:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | str:
+    if current_user.checklist_confirmed_at is None:
+        return redirect(url_for("moderation.checklist", next=url_for("cases.new")))
     form = CaseForm()
     if request.method == "GET":
         form.language.data = current_user.locale or str(request.accept_languages.best_match(
@@ -108,7 +110,9 @@ def reply(case_id: int) -> Response | str:
     form = ReplyForm()
     found = None
     if form.validate_on_submit():
-        post, found = _submit(form, lambda sub: services.reply(current_user, case, form.body.data, sub))
+        post, found = _submit(
+            form, lambda sub: services.reply(current_user, case, form.body.data, sub)
+        )
         if post is not None:
             if not post.is_published:
                 flash(_("Your reply is held until a moderator reviews it."), "warning")

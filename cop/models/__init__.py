@@ -16,16 +16,21 @@ from cop.models.case import (
     case_tag,
 )
 from cop.models.member import ApiToken, Institution, Member, Profession, Role, Sector
+from cop.models.moderation import AuditEntry, Flag, FlagReason, TargetType
 from cop.models.notification import Notification, NotificationKind
+from cop.models.room import Conference, ConferenceStage, RoomMessage, RoomMute, RoomVisit
 
 __all__ = [
     "CASE_SECTIONS",
     "SYNTHESIS_SECTIONS",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Case",
     "CaseState",
     "ConsentBasis",
+    "Flag",
+    "FlagReason",
     "Follow",
     "Institution",
     "Member",
@@ -39,6 +44,12 @@ __all__ = [
     "Role",
     "Sector",
     "Tag",
+    "TargetType",
     "case_tag",
+    "Conference",
+    "ConferenceStage",
+    "RoomMessage",
+    "RoomMute",
+    "RoomVisit",
     "utcnow",
 ]

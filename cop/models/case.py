@@ -109,6 +109,7 @@ class Post(Base):
     body_html: Mapped[str] = mapped_column(Text)
     sections: Mapped[dict[str, str] | None] = mapped_column(JSON)
     held_reason: Mapped[str | None] = mapped_column(Text)
+    moderator_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 

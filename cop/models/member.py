@@ -71,6 +71,7 @@ class Member(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
     locale: Mapped[str | None] = mapped_column(String(5))
     session_version: Mapped[int] = mapped_column(default=1)
+    checklist_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     institution: Mapped[Institution] = relationship(lazy="joined")

@@ -17,6 +17,8 @@ class NotificationKind(enum.StrEnum):
     REPLY = "reply"
     MENTION = "mention"
     RESOLVED = "resolved"
+    RETURNED = "returned"
+    RELEASED = "released"
 
 
 class Notification(Base):

@@ -75,7 +75,17 @@ class SearchIndex:
         """Remove every document of a case (its post, replies, synthesis, transcripts)."""
         self._write([("remove_case", int(case_id))])
 
-    def _write(self, operations: list[Operation]) -> None:
+    def replace_case(self, case_id: int, docs: Iterable[SearchDocument],
+                     kinds: Iterable[str]) -> None:
+        """Replace a case's documents of the given kinds with ``docs``, in one commit."""
+        payload = {"case_id": int(case_id), "kinds": sorted(set(kinds))}
+        self._write([("remove_case_kinds", payload)] + [("add", d.to_json()) for d in docs])
+
+    def purge(self) -> None:
+        """Merge segments so deleted documents (a redacted text) leave the index files."""
+        self._write([], optimize=True)
+
+    def _write(self, operations: list[Operation], optimize: bool = False) -> None:
         with storage.write_lock(self.root, self.lock_timeout):
             folder = storage.current_folder(self.root)
             if folder is None or not folder.is_dir():
@@ -87,7 +97,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(optimize=optimize)
             if storage.rebuild_marker(self.root):
                 storage.journal(self.root, operations)
 

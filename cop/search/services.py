@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from cop.models import Case, Post, PostKind, PostStatus
 from cop.rendering import plain_text
 from cop.search.index import SearchDocument, SearchIndex, SearchResults
 
+POST_KINDS = ("case", "reply", "synthesis")
 _KINDS = {
     PostKind.OPENING: "case",
     PostKind.REPLY: "reply",
@@ -74,29 +75,20 @@ def remove_post(post: Post) -> None:
 
 
 def index_case(case: Case) -> None:
-    """Replace every document of a case by what is published now."""
-    index = search_index()
-    index.remove_case(case.id)
+    """Replace the documents of a case's posts by what is published now.
+
+    Room transcripts are documents of the case too; the rooms keep them up to date.
+    """
     docs = [document(post) for post in case.posts if _indexable(post)]
-    if docs:
-        index.add_many(docs)
+    search_index().replace_case(case.id, docs, kinds=POST_KINDS)
 
 
-def all_documents() -> Iterator[SearchDocument]:
-    """Every published text, from the database (the source of truth)."""
+def post_documents() -> Iterator[SearchDocument]:
+    """Every published post, from the database (the source of truth)."""
     for case in db.session.scalars(select(Case).order_by(Case.id)):
         for post in case.posts:
             if _indexable(post):
                 yield document(post)
-
-
-def count_documents() -> int:
-    return sum(1 for _ in all_documents())
-
-
-def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database into a new folder and swap it in."""
-    return search_index().rebuild(all_documents(), progress=progress)
 
 
 def search(query: str, filters: dict | None = None, sort: str = "relevance", page: int = 1,
@@ -110,3 +102,8 @@ def similar_cases(case: Case, limit: int = 5) -> list[Case]:
         return []
     found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
     return [found[i] for i in ids if i in found and found[i].opening.is_published]
+
+
+def purge_deleted() -> None:
+    """Rewrite index segments that still hold deleted documents (after a redaction)."""
+    search_index().purge()

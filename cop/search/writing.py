@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.writing import IndexWriter
 
 from cop.search.documents import SearchDocument
-from cop.search.schema import SCHEMA_VERSION, build_schema, to_fields
+from cop.search.schema import SCHEMA_VERSION, build_schema, normalize_value, to_fields
 from cop.search.storage import IndexBusy
 
 Operation = tuple[str, Any]
@@ -47,6 +48,9 @@ def apply_operations(writer: IndexWriter, operations: Iterable[Operation]) -> No
             writer.delete_by_term("doc_id", payload)
         elif action == "remove_case":
             writer.delete_by_term("case_id", str(payload))
+        elif action == "remove_case_kinds":
+            kinds = wq.Or([wq.Term("kind", normalize_value(kind)) for kind in payload["kinds"]])
+            writer.delete_by_query(wq.And([wq.Term("case_id", str(payload["case_id"])), kinds]))
 
 
 def is_healthy(folder: Path) -> bool:

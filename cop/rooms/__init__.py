@@ -1,0 +1,1 @@
+"""Live case rooms (Socket.IO), their transcripts and scheduled case conferences."""

@@ -1,0 +1,32 @@
+"""Everything the index should hold, rebuilt from the database: posts and room transcripts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import chain
+
+from sqlalchemy import select
+
+from cop.extensions import db
+from cop.models import Case
+from cop.rooms.transcripts import transcript_documents
+from cop.search.index import SearchDocument
+from cop.search.services import post_documents, search_index
+
+
+def transcripts() -> Iterator[SearchDocument]:
+    for case in db.session.scalars(select(Case).order_by(Case.id)):
+        yield from transcript_documents(case)
+
+
+def all_documents() -> Iterator[SearchDocument]:
+    return chain(post_documents(), transcripts())
+
+
+def count() -> int:
+    return sum(1 for _ in all_documents())
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database into a new folder and swap it in atomically."""
+    return search_index().rebuild(all_documents(), progress=progress)

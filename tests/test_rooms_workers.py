@@ -1,0 +1,148 @@
+"""Two server processes share rooms through Redis: a message sent to one reaches the other.
+
+Needs a Redis server (``COP_TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/14``). Without
+one the test is skipped, except under ``CI=true`` where it fails: CI must prove the scale path.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+import socketio as socketio_client
+
+from cop.auth.services import issue_token
+from cop.extensions import db
+from cop.rooms.presence import KEY_PREFIX
+from tests.factories import make_case
+
+REPO = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("COP_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def redis_url_or_skip() -> str:
+    """The test Redis URL; skip without Redis, but fail under CI=true."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        reason = f"Redis is not reachable at {REDIS_URL} ({error}); set COP_TEST_REDIS_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return redis_url_or_skip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """One gunicorn instance: one worker, threads for the WebSockets (Flask-SocketIO's way)."""
+    command = [
+        sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "50", "--no-control-socket",
+        "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app",
+    ]
+    with log.open("w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(port: int, process: subprocess.Popen, log: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server on {port} exited: {log.read_text()[-2000:]}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    pytest.fail(f"server on {port} did not start: {log.read_text()[-2000:]}")
+
+
+def server_env(app, redis_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "COP_SEARCH_DIR": app.config["SEARCH_DIR"],
+        "COP_REDIS_URL": redis_url,
+        "COP_DEMO": "0",
+        "SECRET_KEY": "two-workers-test",
+    }
+
+
+def listening_client(port: int, token: str, case_id: int, inbox: queue.Queue):
+    client = socketio_client.Client(reconnection=False)
+    client.on("message", lambda data: inbox.put(("message", data)))
+    client.on("joined", lambda data: inbox.put(("joined", data)))
+    client.on("presence", lambda data: inbox.put(("presence", data)))
+    client.on("error", lambda data: inbox.put(("error", data)))
+    client.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=["websocket"],
+                   wait_timeout=10)
+    client.emit("join", {"case_id": case_id, "since": None})
+    return client
+
+
+def next_event(inbox: queue.Queue, name: str, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            event, data = inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if event == name:
+            return data
+    pytest.fail(f"no {name!r} event within {timeout} s")
+
+
+def test_a_message_sent_through_one_worker_reaches_a_client_of_the_other(
+        app, members, tmp_path, redis_url):
+    author, other = members.create(display_name="Claire Dion"), members.create(display_name="Paul")
+    case = make_case(author)
+    tokens = issue_token(author), issue_token(other)
+    case_id = case.id
+    db.session.remove()
+    redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
+
+    env = server_env(app, redis_url)
+    ports = free_port(), free_port()
+    logs = [tmp_path / f"server-{port}.log" for port in ports]
+    servers = [start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    clients = []
+    try:
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            wait_until_up(port, server, log)
+        inboxes = queue.Queue(), queue.Queue()
+        clients.append(listening_client(ports[0], tokens[0], case_id, inboxes[0]))
+        next_event(inboxes[0], "joined")
+        clients.append(listening_client(ports[1], tokens[1], case_id, inboxes[1]))
+        joined = next_event(inboxes[1], "joined")
+        assert {m["display_name"] for m in joined["members"]} == {"Claire Dion", "Paul"}
+        assert next_event(inboxes[0], "presence")["member"]["display_name"] == "Paul"
+
+        clients[1].emit("message", {"case_id": case_id, "body": "Bonjour depuis l'autre worker"})
+        received = next_event(inboxes[0], "message")
+        assert received["html"] == "<p>Bonjour depuis l'autre worker</p>"
+        assert next_event(inboxes[1], "message")["id"] == received["id"]
+    finally:
+        for client in clients:
+            client.disconnect()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+        redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")

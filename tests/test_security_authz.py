@@ -1,0 +1,217 @@
+"""Who may do what: every route of the URL map × {anonymous, author, another member, moderator}.
+
+The table below is the specification. A route added to the app without a row here fails
+`test_every_route_has_an_expectation`, so nobody can forget to decide who may use it.
+Each cell is the status code of one request made with a valid CSRF token (HTML) or bearer
+token (API) and an empty body: 200/201 (allowed), 302 (redirect: to the login page for
+visitors, or onwards after the action), 400 (allowed, but the empty body is refused),
+401/403/404 (refused).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from cop.anonymise.services import OnFindings
+from cop.auth.services import issue_token
+from cop.cases.services import CaseDraft, Submission, open_case
+from cop.extensions import db
+from cop.models import Notification, Role
+from tests.conftest import Browser, make_app
+from tests.factories import MemberFactory, make_case, make_reply
+
+ROLES = ("anonymous", "author", "other", "moderator")
+LOGIN = 302  # anonymous visitors of a members-only page are sent to the login page
+
+# endpoint -> method -> statuses for (anonymous, author, other, moderator).
+# "author" owns the case, its opening post and the notification in the URL.
+EXPECTED: dict[str, dict[str, tuple[int, int, int, int]]] = {
+    "auth.signup": {"GET": (200, 302, 302, 302), "POST": (200, 302, 302, 302)},
+    "auth.login": {"GET": (200, 302, 302, 302), "POST": (200, 302, 302, 302)},
+    "auth.logout": {"POST": (LOGIN, 302, 302, 302)},
+    "auth.profile": {"GET": (LOGIN, 200, 200, 200)},
+    "auth.edit_profile": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "auth.change_password": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "cases.index": {"GET": (200, 200, 200, 200)},
+    "cases.new": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "cases.show": {"GET": (LOGIN, 200, 200, 200)},
+    "cases.reply": {"POST": (LOGIN, 200, 200, 200)},
+    "cases.edit": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 200, 403, 403)},
+    "cases.history": {"GET": (LOGIN, 200, 200, 200)},
+    "cases.resolve": {"GET": (LOGIN, 200, 403, 200), "POST": (LOGIN, 200, 403, 200)},
+    "cases.reopen": {"POST": (LOGIN, 302, 403, 302)},
+    "cases.follow": {"POST": (LOGIN, 302, 302, 302)},
+    "notifications.index": {"GET": (LOGIN, 200, 200, 200)},
+    "notifications.open_one": {"POST": (LOGIN, 302, 404, 404)},
+    "notifications.read_all": {"POST": (LOGIN, 302, 302, 302)},
+    "i18n.switch_language": {"POST": (302, 302, 302, 302)},
+    "api.create_member": {"POST": (400, 400, 400, 400)},
+    "api.create_token": {"POST": (400, 400, 400, 400)},
+    "api.anonymise": {"POST": (200, 200, 200, 200)},
+    "api.create_case": {"POST": (401, 400, 400, 400)},
+    "api.get_case": {"GET": (401, 200, 200, 200)},
+    "api.create_post": {"POST": (401, 400, 400, 400)},
+    "api.search_posts": {"GET": (401, 200, 200, 200)},
+}
+
+# Held content is the author's and the moderators' only, on every path that shows it.
+HELD_EXPECTED: dict[str, tuple[int, int, int, int]] = {
+    "GET /cases/{held_case}": (LOGIN, 200, 404, 200),
+    "GET /posts/{held_post}/history": (LOGIN, 200, 404, 200),
+    "GET /posts/{held_post}/edit": (LOGIN, 200, 404, 403),
+    "POST /cases/{held_case}/replies": (LOGIN, 200, 404, 200),
+    "POST /cases/{held_case}/follow": (LOGIN, 302, 404, 302),
+    "GET /api/v1/cases/{held_case}": (401, 200, 404, 200),
+    "POST /api/v1/cases/{held_case}/posts": (401, 400, 404, 400),
+}
+
+IDENTIFYING = "Mme Josée Tremblay, joignable au 514-555-0199, refuse son traitement."
+
+
+class World:
+    """An author's case with a reply from another member, a held case, and four visitors."""
+
+    def __init__(self, app: Flask) -> None:
+        members = MemberFactory()
+        self.app = app
+        self.author = members.create(institution="CLSC des Rivières")
+        self.other = members.create(institution="Hôpital du Nord")
+        self.moderator = members.create(role=Role.MODERATOR)
+        self.case = make_case(self.author)
+        make_reply(self.other, self.case)
+        self.held_case = open_case(
+            self.author,
+            CaseDraft(title="Un refus", sections={"situation": IDENTIFYING}),
+            Submission(OnFindings.HOLD, "The author insists."),
+        )
+        assert not self.held_case.opening.is_published
+        self.notification = db.session.scalar(
+            select(Notification).where(Notification.member_id == self.author.id)
+        )
+        assert self.notification is not None, "the author should be notified of the reply"
+        self.ids = {
+            "case_id": self.case.id,
+            "post_id": self.case.opening.id,
+            "member_id": self.author.id,
+            "notification_id": self.notification.id,
+            "code": "en",
+            "held_case": self.held_case.id,
+            "held_post": self.held_case.opening.id,
+        }
+        self.tokens = {
+            "author": issue_token(self.author),
+            "other": issue_token(self.other),
+            "moderator": issue_token(self.moderator),
+        }
+        self.emails = {
+            "author": self.author.email,
+            "other": self.other.email,
+            "moderator": self.moderator.email,
+        }
+
+    def browser(self, role: str) -> Browser:
+        """A fresh browser, signed in as `role` unless anonymous."""
+        browser = Browser(self.app.test_client())
+        if role != "anonymous":
+            browser.login(self.emails[role])
+        return browser
+
+    def request(self, role: str, method: str, path: str) -> int:
+        """One request as `role` from a fresh browser, with a valid CSRF token or API token."""
+        browser = self.browser(role)
+        if path.startswith("/api/"):
+            headers = {}
+            if role != "anonymous":
+                headers["Authorization"] = f"Bearer {self.tokens[role]}"
+            response = browser.client.open(path, method=method, json={}, headers=headers)
+        elif method == "POST":
+            token = browser.csrf_token("/")
+            response = browser.post(path, data={"csrf_token": token})
+        else:
+            response = browser.get(path)
+        return response.status_code
+
+
+def make_world(tmp_path, postgres_schema) -> Iterator[World]:
+    """A fresh app (CSRF on, rate limits off) and its World, torn down afterwards."""
+    app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=False)
+    with app.app_context():
+        db.create_all()
+        yield World(app)
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world(tmp_path, postgres_schema):
+    yield from make_world(tmp_path, postgres_schema)
+
+
+def concrete_path(rule: str, ids: dict[str, object]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"no test value for URL parameter <{name}> in {rule}"
+        return str(ids[name])
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", value, rule)
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) for every route but static files."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return found
+
+
+def test_every_route_has_an_expectation(world):
+    missing = [f"{method} {rule} ({endpoint})" for endpoint, method, rule in routes(world.app)
+               if method not in EXPECTED.get(endpoint, {})]
+    assert not missing, "add these routes to EXPECTED in this file:\n" + "\n".join(missing)
+    known = {(endpoint, method) for endpoint, method, _ in routes(world.app)}
+    stale = [f"{method} {endpoint}" for endpoint, methods in EXPECTED.items()
+             for method in methods if (endpoint, method) not in known]
+    assert not stale, f"EXPECTED names routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_specified(world, role):
+    column = ROLES.index(role)
+    wrong = []
+    for endpoint, method, rule in routes(world.app):
+        expected = EXPECTED.get(endpoint, {}).get(method)
+        if expected is None:
+            continue  # reported by test_every_route_has_an_expectation
+        path = concrete_path(rule, world.ids)
+        status = world.request(role, method, path)
+        if status != expected[column]:
+            wrong.append(f"{method} {path}: expected {expected[column]}, got {status}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_held_content_is_refused_to_everyone_but_its_author_and_moderators(world, role):
+    column = ROLES.index(role)
+    wrong = []
+    for call, expected in HELD_EXPECTED.items():
+        method, path = call.split(" ", 1)
+        path = path.format(**world.ids)
+        status = world.request(role, method, path)
+        if status != expected[column]:
+            wrong.append(f"{call}: expected {expected[column]}, got {status}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(world):
+    response = world.app.test_client().get(f"/cases/{world.case.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
