@@ -57,6 +57,26 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "api.get_case": {"GET": (401, 200, 200, 200)},
     "api.create_post": {"POST": (401, 400, 400, 400)},
     "api.search_posts": {"GET": (401, 200, 200, 200)},
+    # Moderation (anonymise/views.py). Members-only pages answer 401, not the login redirect.
+    # The post in the URL is published, so "release" is refused as not held (400).
+    "moderation.queue": {"GET": (401, 403, 403, 200)},
+    "moderation.release": {"POST": (401, 403, 403, 400)},
+    "moderation.return_post": {"POST": (401, 403, 403, 302)},
+    "moderation.redact_post": {"GET": (401, 403, 403, 200), "POST": (401, 403, 403, 200)},
+    "moderation.redact_message": {"GET": (401, 403, 403, 400), "POST": (401, 403, 403, 400)},
+    "moderation.resolve_flags": {"POST": (401, 403, 403, 404)},
+    "moderation.audit_log": {"GET": (401, 403, 403, 200)},
+    "moderation.audit_csv": {"GET": (401, 403, 403, 200)},
+    "moderation.flag": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "moderation.checklist": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "moderation.check": {"POST": (LOGIN, 400, 400, 400)},
+    # Rooms: the world has no room message or conference yet (ids 999): members get 404.
+    "rooms.room": {"GET": (LOGIN, 200, 200, 200)},
+    "rooms.index": {"GET": (LOGIN, 200, 200, 200)},
+    "rooms.schedule": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
+    "rooms.advance": {"POST": (LOGIN, 404, 404, 404)},
+    "rooms.summary": {"GET": (LOGIN, 404, 404, 404), "POST": (LOGIN, 404, 404, 404)},
+    "search.page": {"GET": (LOGIN, 200, 200, 200)},
 }
 
 # Held content is the author's and the moderators' only, on every path that shows it.
@@ -102,6 +122,10 @@ class World:
             "code": "en",
             "held_case": self.held_case.id,
             "held_post": self.held_case.opening.id,
+            "target_type": "post",
+            "target_id": self.case.opening.id,
+            "message_id": 999,
+            "conference_id": 999,
         }
         self.tokens = {
             "author": issue_token(self.author),

@@ -28,7 +28,7 @@ class FlaggedItem:
     flags: list[Flag] = field(default_factory=list)
 
 
-def _target_case_id(member: Member, target_type: str, target_id: int) -> int:
+def target_case_id(member: Member, target_type: str, target_id: int) -> int:
     """The case of an item the member may see; NotFound otherwise."""
     if target_type == TargetType.POST:
         return get_post(target_id, member).case_id
@@ -67,7 +67,7 @@ def flag(member: Member, target_type: str, target_id: int, reason: str, comment:
     if reason == FlagReason.OTHER and not comment or len(comment) > 1000:
         message = _("Say in a few words what is wrong (at most 1,000 characters).")
         raise Invalid(message, {"comment": message})
-    case_id = _target_case_id(member, target_type, target_id)
+    case_id = target_case_id(member, target_type, target_id)
     mine = select(Flag.id).where(Flag.target_type == target_type, Flag.target_id == target_id,
                                  Flag.member_id == member.id)
     if db.session.scalar(mine):

@@ -30,7 +30,8 @@ class PassageForm(Form):
         csrf = False
 
     text = StringField(_l("Passage"), [Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=choices(FINDING_KINDS))
+    # Checked by the redaction service, and only for passages actually typed.
+    kind = SelectField(_l("Kind"), choices=choices(FINDING_KINDS), validate_choice=False)
 
 
 class RedactForm(Form):

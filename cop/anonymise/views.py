@@ -21,7 +21,7 @@ from cop.anonymise import audit, flags, moderation, redaction
 from cop.anonymise.forms import ChecklistForm, FlagForm, RedactForm, ReturnForm
 from cop.anonymise.services import screen
 from cop.cases.queries import get_post
-from cop.errors import DomainError, Invalid
+from cop.errors import Conflict, DomainError, Invalid
 from cop.extensions import db, limiter
 from cop.forms import show_errors
 from cop.models import Post, PostStatus, TargetType, utcnow
@@ -143,16 +143,13 @@ def audit_csv() -> Response:
 @login_required
 def flag(target_type: str, target_id: int) -> Response | str:
     """Members flag a post or a room message for the moderators."""
-    if target_type not in (TargetType.POST, TargetType.MESSAGE):
-        abort(404)
+    flags.target_case_id(current_user, target_type, target_id)
     form = FlagForm()
     back = safe_next_url(request.values.get("next"))
     if form.validate_on_submit():
         try:
             flags.flag(current_user, target_type, target_id, form.reason.data, form.comment.data)
-        except DomainError as error:
-            if error.status == 404:
-                raise
+        except (Invalid, Conflict) as error:
             show_errors(form, error)
         else:
             flash(_("Thank you: the moderators will look at it."), "success")
