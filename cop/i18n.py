@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -45,9 +45,13 @@ def switch_language(code: str) -> Response:
 
 
 def localised_datetime(value: datetime | None, style: str = "medium") -> str:
-    """Format a timestamp in the interface language and the site's time zone."""
+    """Format a timestamp in the interface language and the site's time zone, to the minute."""
     if value is None:
         return ""
+    if style == "date":
+        return format_date(value, "long")
+    if style == "medium":
+        return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
     return format_datetime(value, style)
 
 

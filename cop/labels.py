@@ -62,6 +62,13 @@ FLAG_REASONS = {
     "other": _l("Other"),
 }
 
+DOCUMENT_KINDS = {
+    "case": _l("Case"),
+    "reply": _l("Reply"),
+    "synthesis": _l("Synthesis"),
+    "transcript": _l("Room transcript"),
+}
+
 SORTS = {
     "activity": _l("Recent activity"),
     "newest": _l("Newest"),

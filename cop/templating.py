@@ -40,4 +40,6 @@ def init_app(app: Flask) -> None:
         profession_label=lambda value: labels.PROFESSIONS.get(value, value),
         sector_label=lambda value: labels.SECTORS.get(value, value),
         case_state_label=lambda value: labels.CASE_STATES.get(value, value),
+        kind_label=lambda value: labels.DOCUMENT_KINDS.get(value, value),
+        document_kind_choices=labels.pairs(labels.DOCUMENT_KINDS),
     )

@@ -90,7 +90,11 @@ class RedisPresence:
     def __init__(self, url: str) -> None:
         import redis  # only needed when Redis is configured
 
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        # A blocking pool: hundreds of threads disconnecting at once wait for a connection
+        # instead of failing with "Too many connections".
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=20,
+                                                     decode_responses=True)
+        self._redis = redis.Redis(connection_pool=pool)
         self._add = self._redis.register_script(self._ADD)
         self._remove = self._redis.register_script(self._REMOVE)
 

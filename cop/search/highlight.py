@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from cop.search.analysis import fold, iter_words, variants
+from cop.search.analysis import fold, is_stopword, iter_words, variants
 
 ELLIPSIS = "…"
 
 
 def _matches(word: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    if is_stopword(word):  # "de" from a synonym phrase is no reason to light up every "de"
+        return False
     if terms.intersection(variants(word)):
         return True
     return bool(prefixes) and fold(word).startswith(prefixes)
