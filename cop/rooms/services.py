@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from cop.anonymise.services import Screening, screen
+from cop.api.serialise import author_json
 from cop.cases.queries import get_case
 from cop.errors import DomainError, NotPermitted
 from cop.extensions import db, socketio
@@ -50,17 +51,6 @@ class MessageHeld(DomainError):
 
 def room_name(case_id: int) -> str:
     return f"case:{case_id}"
-
-
-def author_json(member: Member) -> dict:
-    """How a member is shown in a room: name, profession, sector, institution."""
-    return {
-        "id": member.id,
-        "display_name": member.display_name,
-        "profession": member.profession,
-        "sector": member.sector,
-        "institution": member.institution.name,
-    }
 
 
 def message_json(message: RoomMessage) -> dict:

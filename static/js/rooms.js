@@ -56,9 +56,24 @@
     return meta;
   }
 
+  function messageLink(template, message, text) {
+    var link = document.createElement("a");
+    link.href = template.replace("/0", "/" + message.id);
+    link.textContent = text;
+    return link;
+  }
+
+  function flagLink(message) {
+    var box = document.createElement("span");
+    box.className = "room-mod";
+    box.append(messageLink(root.dataset.flagUrl, message, label("Flag")));
+    return box;
+  }
+
   function moderationButtons(message) {
     var box = document.createElement("span");
     box.className = "room-mod";
+    box.append(messageLink(root.dataset.redactUrl, message, label("Redact")));
     [["hidden", label("Hide")], ["deleted", label("Delete")]].forEach(function (pair) {
       var button = document.createElement("button");
       button.type = "button";
@@ -88,7 +103,11 @@
     item.dataset.id = message.id;
     if (message.author.id === memberId) { item.className = "is-mine"; }
     var meta = authorLine(message.author, message.created_at);
-    if (isModerator) { meta.append(moderationButtons(message)); }
+    if (isModerator) {
+      meta.append(moderationButtons(message));
+    } else if (message.author.id !== memberId) {
+      meta.append(flagLink(message));
+    }
     var body = document.createElement("div");
     body.className = "room-html";
     body.innerHTML = message.html;  // sanitised on the server by cop.rendering

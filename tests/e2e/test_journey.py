@@ -61,6 +61,17 @@ def test_a_member_signs_up(story: Story):
             "CLSC des Rivières", "primary_care")
 
 
+def test_a_new_member_confirms_the_checklist_before_a_first_case(story: Story):
+    page = story.author
+    page.goto("/cases/new")
+    expect(page).to_have_url(re.compile(r"/checklist"))
+    for box in page.locator("main form input[type=checkbox]").all():
+        box.check()
+    page.locator("main form button[type=submit]").click()
+    page.goto("/cases/new")
+    expect(page.locator("#title")).to_be_visible()
+
+
 def test_identifiers_in_a_new_case_are_highlighted(story: Story):
     page = story.author
     page.goto("/cases/new")
