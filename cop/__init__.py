@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from cop import cli, errors, i18n, security, templating
+from cop import cli, database, errors, i18n, security, templating
 from cop.anonymise.views import bp as moderation_bp
 from cop.api.views import bp as api_bp
 from cop.auth.views import bp as auth_bp
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     login_manager.init_app(app)
     csrf.init_app(app)

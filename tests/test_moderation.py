@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from cop.anonymise import flags, moderation, redaction
 from cop.anonymise.redaction import Span
@@ -176,3 +176,11 @@ def test_the_audit_log_never_stores_text(author, moderator):
     assert columns == {"id", "moderator_id", "action", "target_type", "target_id", "case_id",
                        "kinds", "span_count", "created_at"}
     assert db.session.execute(text("select count(*) from audit_entry")).scalar() == 2
+
+
+def test_sqlite_zeroes_deleted_content(app, tmp_path):
+    """Every SQLite connection of the app overwrites deleted content (redactions leave the file)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
+    engine.dispose()
