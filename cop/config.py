@@ -58,6 +58,7 @@ def load_config(instance_path: str | Path, overrides: dict[str, Any] | None = No
         "REDIS_URL": redis_url,
         "DEMO_DATA": _flag("COP_DEMO", True),
         "PRODUCTION": production,
+        "TRUSTED_PROXIES": int(os.environ.get("COP_TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from cop import create_app
 from cop.extensions import db
@@ -38,13 +38,9 @@ def postgres_schema() -> Iterator[str | None]:
 def database_settings(tmp_path, schema: str | None) -> dict:
     if schema is None:
         return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cop.db'}"}
-    return {
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-        "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
-            "connect_args": {"options": f"-csearch_path={schema}"},
-        },
-    }
+    # The schema travels in the URL, so server processes started by tests use it too.
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return {"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)}
 
 
 def app_settings(tmp_path, schema: str | None, **extra) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     jsonify,
     redirect,
@@ -22,7 +21,7 @@ from cop.anonymise.forms import ChecklistForm, FlagForm, RedactForm, ReturnForm
 from cop.anonymise.services import screen
 from cop.cases.queries import get_post
 from cop.errors import Conflict, DomainError, Invalid
-from cop.extensions import db, limiter
+from cop.extensions import db, limiter, login_manager
 from cop.forms import show_errors
 from cop.models import Post, PostStatus, TargetType, utcnow
 from cop.navigation import safe_next_url
@@ -32,12 +31,13 @@ bp = Blueprint("moderation", __name__)
 
 
 @bp.before_request
-def _moderators_only() -> None:
+def _moderators_only() -> Response | None:
     """Every /moderation page is for moderators; the member pages below opt out."""
     if request.path.startswith("/moderation"):
         if not current_user.is_authenticated:
-            abort(401)
+            return login_manager.unauthorized()
         moderation.require_moderator(current_user)
+    return None
 
 
 @bp.get("/moderation")

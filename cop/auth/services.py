@@ -19,8 +19,15 @@ from cop.extensions import db
 from cop.models import ApiToken, Institution, Member, Profession, Role, Sector, utcnow
 
 MIN_PASSWORD_LENGTH = 10
-# Compared against when the email is unknown, so both paths cost one hash check.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash with the configured method, checked when the email is unknown (same cost)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,11 @@ def check_password_strength(password: str, email: str = "") -> None:
 
 
 def _check_details(details: MemberDetails) -> None:
-    problems = {}
+    problems = {
+        name: _("This text contains characters that cannot be stored.")
+        for name in ("display_name", "institution", "bio")
+        if "\x00" in getattr(details, name)
+    }
     if not details.display_name.strip() or len(details.display_name) > 80:
         problems["display_name"] = _("Give a name of 1 to 80 characters.")
     if details.profession not in {p.value for p in Profession}:
@@ -117,12 +128,13 @@ def sign_up(email: str, password: str, details: MemberDetails) -> Member:
     email = normalise_email(email)
     check_password_strength(password, email)
     _check_details(details)
+    password_hash = _hash_password(password)  # before the lookup: a taken address costs the same
     if db.session.scalar(select(Member.id).where(func.lower(Member.email) == email)):
         message = _("This address cannot be used for a new account. Already a member? Sign in.")
         raise Conflict(message, {"email": message})
     member = Member(
         email=email,
-        password_hash=_hash_password(password),
+        password_hash=password_hash,
         display_name=details.display_name.strip(),
         handle=_unique_handle(details.display_name),
         profession=details.profession,
@@ -142,7 +154,7 @@ def authenticate(email: str, password: str) -> Member | None:
     key = (email or "").strip().lower()
     member = db.session.scalar(select(Member).where(func.lower(Member.email) == key))
     if member is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(member.password_hash, password or ""):
         return None

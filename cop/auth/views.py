@@ -42,6 +42,7 @@ def _submitted_email() -> str:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(_signup_limit, methods=["POST"], key_func=_submitted_email)
 def signup() -> Response | str:
     """Open sign-up: anyone joins and takes part at once."""
     if current_user.is_authenticated:
