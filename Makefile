@@ -14,7 +14,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -q
 export FLASK_APP := wsgi
 export PORT HOST COP_TEST_REDIS_URL
 
-.PHONY: install run test test-sqlite test-postgres test-e2e lint serve-prod translations \
+.PHONY: install run test test-sqlite test-postgres test-e2e lint serve-prod translations bench-rooms \
 	translations-update bench-anonymise bench-rendering bench-search bench-http clean
 
 $(STAMP): pyproject.toml
@@ -75,6 +75,9 @@ bench-rendering: install
 
 bench-search: install
 	$(BIN)/python benchmarks/bench_search.py
+
+bench-rooms: install
+	$(BIN)/python benchmarks/bench_rooms.py
 
 bench-http: install
 	COP_BENCH_DATABASE_URL=$${COP_BENCH_DATABASE_URL:-$(COP_TEST_DATABASE_URL)} \
