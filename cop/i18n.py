@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -48,11 +51,21 @@ def localised_datetime(value: datetime | None, style: str = "medium") -> str:
     """Format a timestamp in the interface language and the site's time zone, to the minute."""
     if value is None:
         return ""
+    return _format(value, style, str(get_locale()), str(get_timezone()))
+
+
+@lru_cache(maxsize=8192)
+def _format(value: datetime, style: str, locale: str, zone: str) -> str:
+    """Babel's formatting is slow (it rebuilds month names each call): format each stamp once."""
+    tzinfo = ZoneInfo(zone)
+    if value.tzinfo is not None:
+        value = value.astimezone(tzinfo)
     if style == "date":
-        return format_date(value, "long")
+        return dates.format_date(value, "long", locale=locale)
     if style == "medium":
-        return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
-    return format_datetime(value, style)
+        day = dates.format_date(value, "medium", locale=locale)
+        return f"{day} {dates.format_time(value, 'short', tzinfo=tzinfo, locale=locale)}"
+    return dates.format_datetime(value, style, tzinfo=tzinfo, locale=locale)
 
 
 def init_app(app: Flask) -> None:

@@ -56,8 +56,23 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float
     raise RuntimeError(f"cop server did not answer at {url}:\n{log.read_text()[-3000:]}")
 
 
+class Server:
+    """The running cop server: its address, and the environment it was started with."""
+
+    def __init__(self, url: str, env: dict[str, str]) -> None:
+        self.url = url
+        self.env = env
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        """Run `flask --app wsgi ARGS` against the server's database (e.g. `cop make-moderator`)."""
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=REPO,
+                              env=self.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+        return done
+
+
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory) -> Iterator[str]:
+def server(tmp_path_factory) -> Iterator[Server]:
     """Migrate a fresh SQLite database and serve cop on a free port for the whole session."""
     root = tmp_path_factory.mktemp("e2e-server")
     port = _free_port()
@@ -78,21 +93,26 @@ def server_url(tmp_path_factory) -> Iterator[str]:
                    check=True, capture_output=True, timeout=120)
     log = root / "server.log"
     with log.open("w") as output:
-        server = subprocess.Popen([sys.executable, "-m", "cop.serve"], cwd=REPO, env=env,
-                                  stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "cop.serve"], cwd=REPO, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url + "/login", server, log)
-        yield url
+        _wait_until_up(url + "/login", process, log)
+        yield Server(url, env)
     finally:
-        server.terminate()
+        process.terminate()
         try:
-            server.wait(timeout=10)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            process.kill()
+            process.wait()
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "e2e-server.log").write_text(log.read_text())
+
+
+@pytest.fixture(scope="session")
+def server_url(server: Server) -> str:
+    return server.url
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "a long enough password"
 CASE_TITLE = "Refus de traitement après un congé"
@@ -19,6 +19,17 @@ IDENTIFYING_SITUATION = (
     "semaines et ne se présente plus à ses rendez-vous."
 )
 REPLY = "Avez-vous pu rédiger un plan de crise avec elle pendant une période plus stable ?"
+# Other word forms of "refus", "traitement" and "congé", without accents.
+SEARCH_QUERY = "refusait traitements conges"
+ROOM_HELLO = "Bonjour, je suis dans la salle pour en parler."
+ROOM_DETAIL = "Elle voit souvent son frère, pompier volontaire à la caserne du village."
+ROOM_PHONE = "514-555-0123"
+ROOM_IDENTIFYING = f"Vous pouvez la joindre au {ROOM_PHONE} le soir."
+ROOM_CLEAN_AGAIN = "Passez plutôt par son équipe traitante."
+REDACTED_PASSAGE = "caserne du village"
+ROOM_DETAIL_REDACTED = "Elle voit souvent son frère, pompier volontaire à la [LIEU]."
+MISSED = ("Premier message pendant la coupure.", "Deuxième message pendant la coupure.")
+RECONNECT_TIMEOUT = 20_000  # ms: socket.io-client backs off up to 5 s between attempts
 
 
 @dataclass
@@ -27,6 +38,7 @@ class Story:
 
     author: Page
     colleague: Page | None = None
+    moderator: Page | None = None
     case_url: str = ""
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -136,3 +148,154 @@ def test_the_author_switches_the_interface_to_english(story: Story):
     expect(page.locator(".site-nav")).to_contain_text("Sign out")
     page.goto(story.case_url)
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+# --- Search, then the case's live room (issue 6) -------------------------------------------
+
+
+def test_the_colleague_finds_the_case_by_searching_other_word_forms(story: Story):
+    page = story.colleague
+    page.goto("/search")
+    page.fill("#q", SEARCH_QUERY)
+    page.locator("#q").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?.*q=refusait"))
+    results = page.locator("section.results .case-list > li")
+    expect(results.first).to_be_visible()
+    titles = page.locator("section.results .case-list h2 a")
+    assert set(titles.all_inner_texts()) == {CASE_TITLE}
+    hrefs = {re.sub(r"#.*$", "", href) for href in
+             (link.get_attribute("href") for link in titles.all())}
+    assert hrefs == {story.case_url}
+    # The words found are highlighted in the snippet, in the text's own (accented) form.
+    marked = " ".join(page.locator("section.results .snippet mark").all_inner_texts()).lower()
+    assert "traitement" in marked
+    titles.first.click()
+    expect(page).to_have_url(re.compile(re.escape(story.case_url) + r"(#post-\d+)?$"))
+
+
+def room_messages(page: Page) -> Locator:
+    return page.locator("#room-log > li[data-id]")
+
+
+def rendered_ids(page: Page) -> list[int]:
+    return [int(value) for value in
+            page.eval_on_selector_all("#room-log > li[data-id]", "items => items.map(i => i.dataset.id)")]
+
+
+def send_in_room(page: Page, body: str) -> None:
+    page.fill("#room-body", body)
+    page.locator("#room-body").press("Enter")
+    expect(page.locator("#room-body")).to_have_value("")
+
+
+def test_both_members_meet_in_the_live_room(story: Story):
+    author, colleague = story.author, story.colleague
+    room_url = story.case_url + "/room"
+    author.goto(room_url)
+    expect(author.locator("#room-members > li")).to_have_count(1)
+    expect(author.locator("#room-members")).to_contain_text("Camille Social")
+    colleague.goto(room_url)
+    # Who is here: each one sees both, the author thanks to the live `presence` event.
+    for page in (author, colleague):
+        expect(page.locator("#room-members > li")).to_have_count(2)
+        expect(page.locator("#room-members")).to_contain_text("Camille Social")
+        expect(page.locator("#room-members")).to_contain_text("Noé Infirmier")
+        expect(room_messages(page)).to_have_count(0)
+    expect(author.locator("#room-status")).to_have_text("Connected.")  # English since step 9
+
+
+def test_typing_shows_and_messages_reach_both_pages(story: Story):
+    author, colleague = story.author, story.colleague
+    expect(author.locator("#room-typing")).to_have_text("")
+    colleague.locator("#room-body").press_sequentially("Bonjour", delay=20)
+    expect(author.locator("#room-typing")).to_have_text("Noé Infirmier is typing…")
+    expect(colleague.locator("#room-typing")).to_have_text("")  # not shown to the typist
+    colleague.fill("#room-body", ROOM_HELLO)
+    colleague.locator("#room-body").press("Enter")
+    for page in (author, colleague):
+        expect(room_messages(page)).to_have_count(1)
+        expect(room_messages(page).nth(0).locator(".room-html")).to_have_text(ROOM_HELLO)
+    expect(author.locator("#room-typing")).to_have_text("")  # the message ends the typing
+    expect(room_messages(colleague).nth(0)).to_have_class("is-mine")
+
+    author.locator("#room-body").press_sequentially("Elle", delay=20)
+    expect(colleague.locator("#room-typing")).to_contain_text("Camille Social")
+    send_in_room(author, ROOM_DETAIL)
+    for page in (author, colleague):
+        expect(room_messages(page)).to_have_count(2)
+        expect(room_messages(page).nth(1).locator(".room-html")).to_have_text(ROOM_DETAIL)
+        expect(room_messages(page).nth(1)).to_contain_text("CLSC des Rivières")
+    assert rendered_ids(author) == rendered_ids(colleague)
+    story.notes["detail_id"] = str(rendered_ids(author)[1])
+
+
+def test_a_message_with_a_phone_number_is_held_for_its_sender_only(story: Story):
+    author, colleague = story.author, story.colleague
+    send_in_room(colleague, ROOM_IDENTIFYING)
+    held = colleague.locator("#room-held")
+    expect(held).to_be_visible()
+    expect(held.locator("mark")).to_have_text([ROOM_PHONE])
+    expect(colleague.locator("#room-body")).to_have_value(ROOM_IDENTIFYING)  # given back to fix
+    # A clean message sent after it arrives: had the held one been broadcast, it came first.
+    send_in_room(colleague, ROOM_CLEAN_AGAIN)
+    expect(held).to_be_hidden()
+    for page in (author, colleague):
+        expect(room_messages(page)).to_have_count(3)
+        expect(room_messages(page).nth(2).locator(".room-html")).to_have_text(ROOM_CLEAN_AGAIN)
+        expect(page.locator("#room-log")).not_to_contain_text(ROOM_PHONE)
+    expect(author.locator("main")).not_to_contain_text(ROOM_PHONE)
+    assert rendered_ids(author) == rendered_ids(colleague)
+
+
+def test_a_moderator_redacts_a_room_message_live_in_both_pages(story: Story, new_member_page,
+                                                              server):
+    page = new_member_page()
+    story.moderator = page
+    sign_up(page, "Maude Modératrice", "maude@example.org", "psychologist", "CIUSSS du Centre",
+            "hospital")
+    server.flask("cop", "make-moderator", "maude@example.org")
+    page.goto(story.case_url + "/room")
+    expect(room_messages(page)).to_have_count(3)
+    message_id = story.notes["detail_id"]
+    page.locator(f"#room-message-{message_id} a[href$='/messages/{message_id}/redact']").click()
+    expect(page).to_have_url(re.compile(rf"/moderation/messages/{message_id}/redact$"))
+    expect(page.locator("main")).to_contain_text(ROOM_DETAIL)
+    page.fill("#passages-0-text", REDACTED_PASSAGE)
+    page.select_option("#passages-0-kind", "LOCATION")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/moderation$"))
+    # Without a reload, the members' open pages show the new text (`message_updated`).
+    for member in (story.author, story.colleague):
+        text = member.locator(f"#room-message-{message_id} .room-html")
+        expect(text).to_have_text(ROOM_DETAIL_REDACTED)
+        expect(member.locator("#room-log")).not_to_contain_text(REDACTED_PASSAGE)
+        expect(room_messages(member)).to_have_count(3)
+        expect(room_messages(member).nth(0).locator(".room-html")).to_have_text(ROOM_HELLO)
+
+
+def test_a_member_offline_for_a_while_gets_every_missed_message_once(story: Story):
+    author, colleague = story.author, story.colleague
+    before = rendered_ids(author)
+    assert len(before) == 3
+    author.context.set_offline(True)
+    try:
+        expect(author.locator("#room-status")).to_have_class(
+            re.compile(r"\bis-offline\b"), timeout=RECONNECT_TIMEOUT)
+        expect(author.locator("#room-status")).to_have_text("Connection lost. Reconnecting…")
+        for body in MISSED:
+            send_in_room(colleague, body)
+        expect(room_messages(colleague)).to_have_count(5)
+        expect(room_messages(author)).to_have_count(3)
+    finally:
+        author.context.set_offline(False)
+    expect(author.locator("#room-status")).to_have_text("Connected.", timeout=RECONNECT_TIMEOUT)
+    expect(room_messages(author)).to_have_count(5, timeout=RECONNECT_TIMEOUT)
+    ids = rendered_ids(author)
+    assert ids == rendered_ids(colleague)
+    assert len(set(ids)) == len(ids) == 5 and ids[:3] == before and ids == sorted(ids)
+    expect(room_messages(author).locator(".room-html")).to_have_text(
+        [ROOM_HELLO, ROOM_DETAIL_REDACTED, ROOM_CLEAN_AGAIN, *MISSED])
+    # Both pages stay live after the reconnection.
+    send_in_room(author, "Merci, je suis de retour.")
+    for page in (author, colleague):
+        expect(room_messages(page)).to_have_count(6)
