@@ -184,3 +184,13 @@ def test_sqlite_zeroes_deleted_content(app, tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
     engine.dispose()
+
+
+def test_a_detector_failure_holds_the_text_instead_of_publishing_it(author, monkeypatch):
+    def broken(text):
+        raise RuntimeError("detector down")
+
+    monkeypatch.setattr("cop.anonymise.services.find_identifiers", broken)
+    case = make_case(author)
+    assert case.opening.status == PostStatus.HELD
+    assert search.search("lithium").total == 0

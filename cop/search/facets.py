@@ -1,40 +1,90 @@
-"""Exact match sets and facet counts, computed with set algebra instead of Whoosh matchers.
+"""The query engine: exact match sets, BM25 top-k ranking and facet counts.
 
-Counting all matches through Whoosh's matchers costs about a microsecond of Python per
-document and per operator. Here each term's posting ids are read block by block (C-level
-arrays), cached per segment, and combined with ``set`` operations; facet counts are then a
-``Counter`` over per-segment docnum → value arrays. Segments never change once written
-(deleted documents are subtracted at the end), so both caches are keyed by segment id.
+Whoosh stores the index (postings, lexicon, stored fields, columns); this module reads
+each term's postings once, block by block (C-level arrays), caches them per segment and
+evaluates queries with ``set`` algebra instead of Whoosh's matchers, which cost several
+microseconds of Python per matching document and per operator (profile at 20k posts:
+``UnionMatcher``, ``skip_to``, ``BM25F.score`` and ``doc_field_length`` dominated, about
+60 ms for one word and 170 ms for three).
+
+* A query word is an OR of its index forms; their posting sets are unioned (cached), and
+  its score is the best of its forms' BM25 weights, so a word is never counted thrice.
+* Ranking only touches the matching documents' cached weights and keeps the top ``k``
+  with a heap; ``total`` and facets come from the same sets, so nothing is counted twice.
+* Phrases use the ``pairs`` field (each pair of adjacent stems is a term): a two-word
+  phrase is one posting list; longer phrases intersect their pairs and verify positions
+  on the surviving candidates only.
+
+Segments never change once written (deleted documents are subtracted at the end), so
+every cache is keyed by segment id.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from itertools import chain
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from cop.search.documents import FACET_NAMES
 
 SINGLE_FIELDS = ("kind", "status", "profession", "sector")
 MAX_TAGS = 30
-MAX_CACHED_TERMS = 1024
+MAX_CACHED_POSTINGS = 6_000_000
+MAX_PAIR_COMBINATIONS = 16
+K1, B = 1.2, 0.75
+SCORED_FIELDS = ("content", "pairs")
+_BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 Arrays = dict[str, list]
 SegmentMatches = list[tuple[Searcher, set[int]]]
+Ranked = list[tuple[float, int, int]]
+
+
+class Postings:
+    """One term's postings in one segment: ids, a frozenset, lazily BM25 weights."""
+
+    __slots__ = ("ids", "weights", "docset", "_scores")
+
+    def __init__(self, ids: list[int], weights: list[float]) -> None:
+        self.ids = ids
+        self.weights = weights
+        self.docset = frozenset(ids)
+        self._scores: dict[int, float] | None = None
+
+    def scores(self, lengths: list[int], average: float) -> dict[int, float]:
+        """Return ``{docnum: saturated term frequency}`` (BM25 without the idf)."""
+        if self._scores is None:
+            scale = K1 * B / average
+            base = K1 * (1 - B)
+            self._scores = {
+                doc: tf * (K1 + 1) / (tf + base + scale * lengths[doc])
+                for doc, tf in zip(self.ids, self.weights, strict=True)
+            }
+        return self._scores
 
 
 class MatchCounter:
-    """Evaluate match sets and count facets; one per SearchIndex, shared by threads."""
+    """Evaluate, rank and count queries; one per SearchIndex, shared by threads."""
 
     def __init__(self) -> None:
         self._arrays: dict[str, Arrays] = {}
-        self._terms: OrderedDict[tuple[str, str, str], frozenset[int]] = OrderedDict()
+        self._lengths: dict[tuple[str, str], tuple[list[int], float]] = {}
+        self._dates: dict[str, list[float]] = {}
+        self._terms: OrderedDict[tuple[str, str, str], Postings] = OrderedDict()
+        self._cached = 0
         self._lock = threading.Lock()
+
+    # Matching
 
     def matches(self, searcher: Searcher, query: wq.Query) -> SegmentMatches:
         """Return, per segment searcher, the set of live docnums matching ``query``."""
@@ -46,6 +96,147 @@ class MatchCounter:
                 docnums -= reader.deleted_docs_set
             found.append((leaf, docnums))
         return found
+
+    def _eval(self, leaf: Searcher, query: wq.Query) -> set[int] | frozenset[int]:
+        if isinstance(query, wq.Term):
+            return self.postings(leaf, query.fieldname, query.text).docset
+        if isinstance(query, wq.Or):
+            parts = [self._eval(leaf, sub) for sub in query.subqueries]
+            return parts[0] if len(parts) == 1 else set().union(*parts)
+        if isinstance(query, wq.And):
+            parts = sorted((self._eval(leaf, sub) for sub in query.subqueries), key=len)
+            return set(parts[0]).intersection(*parts[1:]) if parts else set()
+        if isinstance(query, wq.AndNot):
+            return set(self._eval(leaf, query.a)) - self._eval(leaf, query.b)
+        if isinstance(query, wq.Every):
+            return set(range(leaf.reader().doc_count_all()))
+        if isinstance(query, wq.Phrase):
+            return self._phrase(leaf, query)
+        if isinstance(query, wq.Prefix):
+            reader = leaf.reader()
+            texts = [t.decode("utf-8") for t in reader.expand_prefix(query.fieldname, query.text)]
+            return set().union(*(self.postings(leaf, query.fieldname, t).docset for t in texts))
+        return set(query.docs(leaf))
+
+    def _phrase(self, leaf: Searcher, query: wq.Phrase) -> set[int] | frozenset[int]:
+        """Match a phrase through its pair terms; verify positions beyond two words."""
+        words = list(query.words)
+        if len(words) == 1:
+            return self.postings(leaf, "content", words[0]).docset
+        pairs = [self.postings(leaf, "pairs", pair_term(a, b)).docset
+                 for a, b in zip(words, words[1:], strict=False)]
+        candidates = set(min(pairs, key=len)).intersection(*pairs)
+        if len(words) == 2 or not candidates:
+            return candidates
+        return _verify_positions(leaf, words, sorted(candidates))
+
+    def postings(self, leaf: Searcher, fieldname: str, text: str) -> Postings:
+        """Return the cached postings of one term in one segment."""
+        key = (segment_key(leaf), fieldname, text)
+        with self._lock:
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
+        postings = Postings(*_read_postings(leaf, fieldname, text))
+        with self._lock:
+            if key not in self._terms:
+                self._terms[key] = postings
+                self._cached += len(postings.ids)
+            while self._cached > MAX_CACHED_POSTINGS and len(self._terms) > 1:
+                _, dropped = self._terms.popitem(last=False)
+                self._cached -= len(dropped.ids)
+        return postings
+
+    # Ranking
+
+    def top(
+        self,
+        searcher: Searcher,
+        query: wq.Query,
+        matches: SegmentMatches,
+        limit: int,
+        by_date: bool = False,
+    ) -> Ranked:
+        """Return the best ``limit`` matches as ``(score, segment number, docnum)``.
+
+        The score is BM25 (k1=1.2, b=0.75) summed over the query's positive words, each
+        word scored by its best form; sorting by date ranks on the creation time.
+        """
+        units = [] if by_date else _units(query)
+        idfs = [[_idf(searcher, field, text) for field, text in unit] for unit in units]
+        best: Ranked = []
+        for number, (leaf, docnums) in enumerate(matches):
+            if not docnums:
+                continue
+            key = self._date_key(leaf) if by_date else self._score_key(leaf, units, idfs)
+            for docnum in heapq.nlargest(limit, docnums, key=key):
+                best.append((key(docnum), number, docnum))
+        return heapq.nlargest(limit, best)
+
+    def _score_key(
+        self, leaf: Searcher, units: list[list[tuple[str, str]]], idfs: list[list[float]]
+    ) -> Callable[[int], float]:
+        weighted: list[tuple[dict[int, float], float]] = []
+        for unit, unit_idfs in zip(units, idfs, strict=True):
+            forms = []
+            for (field, text), idf in zip(unit, unit_idfs, strict=True):
+                lengths, average = self._field_lengths(leaf, field)
+                scores = self.postings(leaf, field, text).scores(lengths, average)
+                if scores:
+                    forms.append((scores, idf))
+            if len(forms) == 1:
+                weighted.append(forms[0])
+            elif forms:
+                merged: dict[int, float] = {}
+                for scores, idf in forms:
+                    for doc, value in scores.items():
+                        value *= idf
+                        if value > merged.get(doc, 0.0):
+                            merged[doc] = value
+                weighted.append((merged, 1.0))
+        if not weighted:
+            return _zero
+        if len(weighted) == 1:
+            scores, idf = weighted[0]
+            get = scores.get
+            return lambda doc: idf * get(doc, 0.0)
+        return lambda doc: sum(idf * scores.get(doc, 0.0) for scores, idf in weighted)
+
+    def _field_lengths(self, leaf: Searcher, fieldname: str) -> tuple[list[int], float]:
+        key = (segment_key(leaf), fieldname)
+        with self._lock:
+            cached = self._lengths.get(key)
+        if cached is None:
+            reader = leaf.reader()
+            size = reader.doc_count_all()
+            column = None
+            perdoc = getattr(reader, "_perdoc", None)
+            if perdoc is not None and perdoc.has_column(_lenfield(fieldname)):
+                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is not None:
+                raw = bytes(column._dbfile.get(column._basepos, min(size, column._count)))
+                lengths = [_BYTE_LENGTHS[b] for b in raw] + [0] * (size - len(raw))
+            else:
+                lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(size)]
+            average = (sum(lengths) / size) if size else 1.0
+            cached = (lengths, max(average, 1.0))
+            with self._lock:
+                self._lengths[key] = cached
+        return cached
+
+    def _date_key(self, leaf: Searcher) -> Callable[[int], float]:
+        segid = segment_key(leaf)
+        with self._lock:
+            dates = self._dates.get(segid)
+        if dates is None:
+            column = leaf.reader().column_reader("created_at", translate=False)
+            dates = [float(value) for value in column]
+            with self._lock:
+                self._dates[segid] = dates
+        return dates.__getitem__
+
+    # Facets
 
     def count(self, matches: SegmentMatches) -> dict[str, dict[str, int]]:
         """Return ``{facet: {value: count}}`` over all matched documents."""
@@ -63,38 +254,6 @@ class MatchCounter:
             counts[name] = dict(counter.most_common(MAX_TAGS if name == "tag" else None))
         return counts
 
-    def _eval(self, leaf: Searcher, query: wq.Query) -> set[int] | frozenset[int]:
-        if isinstance(query, wq.Term):
-            return self._term(leaf, query.fieldname, query.text)
-        if isinstance(query, wq.Or):
-            return set().union(*(self._eval(leaf, sub) for sub in query.subqueries))
-        if isinstance(query, wq.And):
-            parts = sorted((self._eval(leaf, sub) for sub in query.subqueries), key=len)
-            return set(parts[0]).intersection(*parts[1:]) if parts else set()
-        if isinstance(query, wq.AndNot):
-            return set(self._eval(leaf, query.a)) - self._eval(leaf, query.b)
-        if isinstance(query, wq.Every):
-            return set(range(leaf.reader().doc_count_all()))
-        if isinstance(query, wq.Phrase):
-            words = [self._term(leaf, query.fieldname, word) for word in query.words]
-            if not set(min(words, key=len)).intersection(*words):
-                return set()
-        return set(query.docs(leaf))
-
-    def _term(self, leaf: Searcher, fieldname: str, text: str) -> frozenset[int]:
-        key = (segment_key(leaf), fieldname, text)
-        with self._lock:
-            cached = self._terms.get(key)
-            if cached is not None:
-                self._terms.move_to_end(key)
-                return cached
-        docnums = frozenset(_posting_ids(leaf, fieldname, text))
-        with self._lock:
-            self._terms[key] = docnums
-            while len(self._terms) > MAX_CACHED_TERMS:
-                self._terms.popitem(last=False)
-        return docnums
-
     def _segment_arrays(self, leaf: Searcher) -> Arrays:
         segid = segment_key(leaf)
         with self._lock:
@@ -109,8 +268,15 @@ class MatchCounter:
         """Drop cached data of segments that were merged away."""
         with self._lock:
             self._arrays = {k: v for k, v in self._arrays.items() if k in live_segments}
+            self._dates = {k: v for k, v in self._dates.items() if k in live_segments}
+            self._lengths = {k: v for k, v in self._lengths.items() if k[0] in live_segments}
             for key in [key for key in self._terms if key[0] not in live_segments]:
-                del self._terms[key]
+                self._cached -= len(self._terms.pop(key).ids)
+
+
+def pair_term(first: str, second: str) -> str:
+    """Return the ``pairs`` term of two adjacent index terms."""
+    return f"{first} {second}"
 
 
 def segment_key(leaf: Searcher) -> str:
@@ -119,24 +285,99 @@ def segment_key(leaf: Searcher) -> str:
     return segment.segment_id() if segment is not None else ""
 
 
-def _posting_ids(leaf: Searcher, fieldname: str, text: str) -> list[int]:
-    """Read every posting id of a term, deleted documents included, a block at a time."""
+def _zero(_: int) -> float:
+    return 0.0
+
+
+def _idf(searcher: Searcher, fieldname: str, text: str) -> float:
+    total = max(1, searcher.doc_count_all())
+    frequency = searcher.doc_frequency(fieldname, text)
+    return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
+
+def _units(query: wq.Query) -> list[list[tuple[str, str]]]:
+    """Return the scoring units of ``query``: one list of alternative terms per word."""
+    if isinstance(query, wq.Term):
+        return [[(query.fieldname, query.text)]] if query.fieldname in SCORED_FIELDS else []
+    if isinstance(query, wq.Phrase):
+        words = list(query.words)
+        if len(words) == 1:
+            return [[("content", words[0])]]
+        return [[("pairs", pair_term(a, b))] for a, b in zip(words, words[1:], strict=False)]
+    if isinstance(query, wq.AndNot):
+        return _units(query.a)
+    if isinstance(query, wq.Or):
+        # The forms of one word (or a synonym group) are one unit: best form wins.
+        forms = [_units(sub) for sub in query.subqueries]
+        flat = [term for units in forms for unit in units for term in unit]
+        if all(len(units) <= 1 for units in forms):
+            return [list(dict.fromkeys(flat))] if flat else []
+        return [unit for units in forms for unit in units]
+    if isinstance(query, wq.And):
+        return [unit for sub in query.subqueries for unit in _units(sub)]
+    return []
+
+
+def _verify_positions(leaf: Searcher, words: list[str], candidates: list[int]) -> set[int]:
+    """Keep the candidates where ``words`` occur at consecutive positions."""
+    reader = leaf.reader()
+    positions: list[dict[int, set[int]]] = []
+    for word in words:
+        try:
+            matcher = reader.postings("content", word)
+        except TermNotFound:
+            return set()
+        found: dict[int, set[int]] = {}
+        for docnum in candidates:
+            if not matcher.is_active():
+                break
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found[docnum] = set(matcher.value_as("positions"))
+        positions.append(found)
+    kept = set()
+    for docnum in candidates:
+        starts = positions[0].get(docnum, set())
+        for offset, found in enumerate(positions[1:], 1):
+            following = found.get(docnum)
+            if not following:
+                starts = set()
+                break
+            starts = {p for p in starts if p + offset in following}
+            if not starts:
+                break
+        if starts:
+            kept.add(docnum)
+    return kept
+
+
+def _read_postings(leaf: Searcher, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """Read every posting id and weight of a term (deleted documents included)."""
     try:
         matcher = leaf.reader().postings(fieldname, text)
     except TermNotFound:
-        return []
+        return [], []
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if not hasattr(matcher, "_read_ids"):
-        return list(matcher.all_ids())
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return ids, weights
     # W3LeafMatcher internals (whoosh-reloaded 2.7.5 is frozen): one array per block.
-    ids: list[int] = []
+    ids = []
+    weights = []
     while matcher.is_active():
         if matcher._ids is None:
             matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
         ids.extend(matcher._ids)
+        weights.extend(matcher._weights)
         matcher._next_block()
-    return ids
+    return ids, weights
 
 
 def _build_arrays(leaf: Searcher) -> Arrays:
@@ -147,13 +388,13 @@ def _build_arrays(leaf: Searcher) -> Arrays:
         values = [""] * size
         for btext in reader.lexicon(fieldname):
             text = btext.decode("utf-8")
-            for docnum in _posting_ids(leaf, fieldname, text):
+            for docnum in _read_postings(leaf, fieldname, text)[0]:
                 values[docnum] = text
         arrays[fieldname] = values
     lists: list[list[str]] = [[] for _ in range(size)]
     for btext in reader.lexicon("tags"):
         text = btext.decode("utf-8")
-        for docnum in _posting_ids(leaf, "tags", text):
+        for docnum in _read_postings(leaf, "tags", text)[0]:
             lists[docnum].append(text)
     arrays["tags"] = lists
     return arrays

@@ -25,7 +25,9 @@ ROOM_HELLO = "Bonjour, je suis dans la salle pour en parler."
 ROOM_DETAIL = "Elle voit souvent son frère, pompier volontaire à la caserne du village."
 ROOM_PHONE = "514-555-0123"
 ROOM_IDENTIFYING = f"Vous pouvez la joindre au {ROOM_PHONE} le soir."
-ROOM_CLEAN_AGAIN = "Passez plutôt par son équipe traitante."
+ROOM_PAVILION = "pavillon nord"
+ROOM_CLEAN_AGAIN = f"Passez plutôt par son équipe traitante du {ROOM_PAVILION}."
+ROOM_CLEAN_AGAIN_REDACTED = "Passez plutôt par son équipe traitante du [ÉTABLISSEMENT]."
 REDACTED_PASSAGE = "caserne du village"
 ROOM_DETAIL_REDACTED = "Elle voit souvent son frère, pompier volontaire à la [LIEU]."
 MISSED = ("Premier message pendant la coupure.", "Deuxième message pendant la coupure.")
@@ -178,14 +180,16 @@ def room_messages(page: Page) -> Locator:
 
 
 def rendered_ids(page: Page) -> list[int]:
-    return [int(value) for value in
-            page.eval_on_selector_all("#room-log > li[data-id]", "items => items.map(i => i.dataset.id)")]
+    ids = page.eval_on_selector_all("#room-log > li[data-id]", "li => li.map(i => i.dataset.id)")
+    return [int(value) for value in ids]
 
 
-def send_in_room(page: Page, body: str) -> None:
+def send_in_room(page: Page, body: str, held: bool = False) -> None:
+    """Type a message and press Enter; the composer empties (unless the server holds it)."""
     page.fill("#room-body", body)
     page.locator("#room-body").press("Enter")
-    expect(page.locator("#room-body")).to_have_value("")
+    if not held:
+        expect(page.locator("#room-body")).to_have_value("")
 
 
 def test_both_members_meet_in_the_live_room(story: Story):
@@ -231,7 +235,7 @@ def test_typing_shows_and_messages_reach_both_pages(story: Story):
 
 def test_a_message_with_a_phone_number_is_held_for_its_sender_only(story: Story):
     author, colleague = story.author, story.colleague
-    send_in_room(colleague, ROOM_IDENTIFYING)
+    send_in_room(colleague, ROOM_IDENTIFYING, held=True)
     held = colleague.locator("#room-held")
     expect(held).to_be_visible()
     expect(held.locator("mark")).to_have_text([ROOM_PHONE])
@@ -245,38 +249,79 @@ def test_a_message_with_a_phone_number_is_held_for_its_sender_only(story: Story)
         expect(page.locator("#room-log")).not_to_contain_text(ROOM_PHONE)
     expect(author.locator("main")).not_to_contain_text(ROOM_PHONE)
     assert rendered_ids(author) == rendered_ids(colleague)
+    story.notes["clean_again_id"] = str(rendered_ids(author)[2])
 
 
-def test_a_moderator_redacts_a_room_message_live_in_both_pages(story: Story, new_member_page,
-                                                              server):
+def test_a_member_made_moderator_with_the_cli_sees_the_moderation_links(
+        story: Story, new_member_page, server):
     page = new_member_page()
     story.moderator = page
     sign_up(page, "Maude Modératrice", "maude@example.org", "psychologist", "CIUSSS du Centre",
             "hospital")
-    server.flask("cop", "make-moderator", "maude@example.org")
     page.goto(story.case_url + "/room")
     expect(room_messages(page)).to_have_count(3)
-    message_id = story.notes["detail_id"]
-    page.locator(f"#room-message-{message_id} a[href$='/messages/{message_id}/redact']").click()
-    expect(page).to_have_url(re.compile(rf"/moderation/messages/{message_id}/redact$"))
-    expect(page.locator("main")).to_contain_text(ROOM_DETAIL)
-    page.fill("#passages-0-text", REDACTED_PASSAGE)
-    page.select_option("#passages-0-kind", "LOCATION")
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/moderation$"))
-    # Without a reload, the members' open pages show the new text (`message_updated`).
+    expect(page.locator("#room-log a[href*='/redact']")).to_have_count(0)
+    done = server.flask("cop", "make-moderator", "maude@example.org")
+    assert "is now moderator" in done.stdout
+    page.reload()
+    expect(room_messages(page)).to_have_count(3)
+    for message_id in rendered_ids(page):
+        item = page.locator(f"#room-message-{message_id}")
+        expect(item.locator(f"a[href$='/moderation/messages/{message_id}/redact']")).to_be_visible()
+        expect(item.locator("button")).to_have_count(2)  # hide, delete
     for member in (story.author, story.colleague):
-        text = member.locator(f"#room-message-{message_id} .room-html")
-        expect(text).to_have_text(ROOM_DETAIL_REDACTED)
-        expect(member.locator("#room-log")).not_to_contain_text(REDACTED_PASSAGE)
+        expect(member.locator("#room-members")).to_contain_text("Maude Modératrice")
+        expect(member.locator("#room-log a[href*='/redact']")).to_have_count(0)
+
+
+def redact_passage(page: Page, passage: str, kind: str) -> None:
+    """On a moderator's redaction page: type one passage, choose its kind, submit."""
+    page.fill("#passages-0-text", passage)
+    page.select_option("#passages-0-kind", kind)
+    page.locator("main form button[type=submit]").click()
+
+
+def expect_live_text(story: Story, message_id: str, text: str, gone: str) -> None:
+    """Both members' open room pages show the new text of a message, without a reload."""
+    for member in (story.author, story.colleague):
+        expect(member.locator(f"#room-message-{message_id} .room-html")).to_have_text(text)
+        expect(member.locator("#room-log")).not_to_contain_text(gone)
         expect(room_messages(member)).to_have_count(3)
         expect(room_messages(member).nth(0).locator(".room-html")).to_have_text(ROOM_HELLO)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "app bug: cop/anonymise/views.py:116 (redact_message) reads `message.case`, but RoomMessage "
+    "(cop/models/room.py:27) has no `case` relationship, only case_id: every GET/POST of "
+    "/moderation/messages/<id>/redact for an existing message is a 500 (AttributeError)"))
+def test_a_moderator_redacts_a_room_message_from_the_room(story: Story):
+    page = story.moderator
+    page.goto(story.case_url + "/room")
+    message_id = story.notes["clean_again_id"]
+    page.locator(f"#room-message-{message_id} a[href$='/redact']").click()
+    expect(page).to_have_url(re.compile(rf"/moderation/messages/{message_id}/redact$"))
+    expect(page.locator("main")).to_contain_text(ROOM_CLEAN_AGAIN)
+    redact_passage(page, ROOM_PAVILION, "INSTITUTION")
+    expect(page).to_have_url(re.compile(r"/moderation$"))
+    expect_live_text(story, message_id, ROOM_CLEAN_AGAIN_REDACTED, ROOM_PAVILION)
+
+
+def test_a_moderator_redacts_a_passage_everywhere_in_the_case_live_in_both_rooms(story: Story):
+    """Redaction from the case's opening post reaches the room messages too (same live path)."""
+    page = story.moderator
+    page.goto(story.case_url)
+    page.locator("article.post").first.locator("a[href*='/moderation/posts/']").click()
+    expect(page).to_have_url(re.compile(r"/moderation/posts/\d+/redact$"))
+    redact_passage(page, REDACTED_PASSAGE, "LOCATION")
+    expect(page).to_have_url(re.compile(re.escape(story.case_url) + r"#post-\d+$"))
+    expect_live_text(story, story.notes["detail_id"], ROOM_DETAIL_REDACTED, REDACTED_PASSAGE)
 
 
 def test_a_member_offline_for_a_while_gets_every_missed_message_once(story: Story):
     author, colleague = story.author, story.colleague
     before = rendered_ids(author)
     assert len(before) == 3
+    texts = room_messages(author).locator(".room-html").all_inner_texts()
     author.context.set_offline(True)
     try:
         expect(author.locator("#room-status")).to_have_class(
@@ -294,7 +339,7 @@ def test_a_member_offline_for_a_while_gets_every_missed_message_once(story: Stor
     assert ids == rendered_ids(colleague)
     assert len(set(ids)) == len(ids) == 5 and ids[:3] == before and ids == sorted(ids)
     expect(room_messages(author).locator(".room-html")).to_have_text(
-        [ROOM_HELLO, ROOM_DETAIL_REDACTED, ROOM_CLEAN_AGAIN, *MISSED])
+        [*texts, *MISSED])
     # Both pages stay live after the reconnection.
     send_in_room(author, "Merci, je suis de retour.")
     for page in (author, colleague):
