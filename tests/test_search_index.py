@@ -325,3 +325,24 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         worker.join(60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
     assert SearchIndex(directory).query("lithium concurrent", per_page=1).total == 100
+
+
+def test_long_phrases_need_the_words_in_a_row(index):
+    index.add_many(
+        [
+            doc(1, "Suivi de la patiente en clinique externe."),
+            doc(2, "Suivi de routine, puis de la patiente seule."),
+        ]
+    )
+    assert ids(index.query('"suivi de la patiente"')) == {"post:1"}
+    assert ids(index.query('"de la patiente"')) == {"post:1", "post:2"}
+
+
+def test_denser_matches_rank_first_and_pages_cover_every_match(index):
+    index.add_many([doc(n, f"Lithium {'suivi ' * (n % 7)}numéro {n}.") for n in range(1, 31)])
+    index.add(doc(31, "Lithium, lithium et lithium."))  # a second segment
+    first = index.query("lithium", per_page=10)
+    assert first.total == 31 and first.hits[0].doc_id == "post:31"
+    assert [h.score for h in first.hits] == sorted((h.score for h in first.hits), reverse=True)
+    pages = [ids(index.query("lithium", page=p, per_page=10)) for p in (1, 2, 3, 4)]
+    assert sum(map(len, pages)) == 31 and len(set().union(*pages)) == 31

@@ -21,7 +21,7 @@ from cop.anonymise.services import OnFindings
 from cop.auth.services import issue_token
 from cop.cases.services import CaseDraft, Submission, open_case
 from cop.extensions import db
-from cop.models import Notification, Role
+from cop.models import Notification, Role, RoomMessage
 from tests.conftest import Browser, make_app
 from tests.factories import MemberFactory, make_case, make_reply
 
@@ -57,16 +57,17 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "api.get_case": {"GET": (401, 200, 200, 200)},
     "api.create_post": {"POST": (401, 400, 400, 400)},
     "api.search_posts": {"GET": (401, 200, 200, 200)},
-    # Moderation (anonymise/views.py). Members-only pages answer 401, not the login redirect.
-    # The post in the URL is published, so "release" is refused as not held (400).
-    "moderation.queue": {"GET": (401, 403, 403, 200)},
-    "moderation.release": {"POST": (401, 403, 403, 400)},
-    "moderation.return_post": {"POST": (401, 403, 403, 302)},
-    "moderation.redact_post": {"GET": (401, 403, 403, 200), "POST": (401, 403, 403, 200)},
-    "moderation.redact_message": {"GET": (401, 403, 403, 400), "POST": (401, 403, 403, 400)},
-    "moderation.resolve_flags": {"POST": (401, 403, 403, 404)},
-    "moderation.audit_log": {"GET": (401, 403, 403, 200)},
-    "moderation.audit_csv": {"GET": (401, 403, 403, 200)},
+    # Moderation (anonymise/views.py): visitors go to the login page, members are refused.
+    # The post in the URL is published, so "release" is refused as not held (400). Message 999
+    # does not exist (400); real room messages are in ROOM_MESSAGE_EXPECTED below.
+    "moderation.queue": {"GET": (LOGIN, 403, 403, 200)},
+    "moderation.release": {"POST": (LOGIN, 403, 403, 400)},
+    "moderation.return_post": {"POST": (LOGIN, 403, 403, 302)},
+    "moderation.redact_post": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 200)},
+    "moderation.redact_message": {"GET": (LOGIN, 403, 403, 400), "POST": (LOGIN, 403, 403, 400)},
+    "moderation.resolve_flags": {"POST": (LOGIN, 403, 403, 404)},
+    "moderation.audit_log": {"GET": (LOGIN, 403, 403, 200)},
+    "moderation.audit_csv": {"GET": (LOGIN, 403, 403, 200)},
     "moderation.flag": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
     "moderation.checklist": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 200, 200, 200)},
     "moderation.check": {"POST": (LOGIN, 400, 400, 400)},
@@ -88,6 +89,20 @@ HELD_EXPECTED: dict[str, tuple[int, int, int, int]] = {
     "POST /cases/{held_case}/follow": (LOGIN, 302, 404, 302),
     "GET /api/v1/cases/{held_case}": (401, 200, 404, 200),
     "POST /api/v1/cases/{held_case}/posts": (401, 400, 404, 400),
+}
+
+# Room messages: one in the author's case, one in the held case; the author wrote both.
+# Redacting a message is for moderators; any member who can see a message may flag it (an
+# empty POST re-shows the form: 200).
+ROOM_REDACT_EXPECTED: dict[str, tuple[int, int, int, int]] = {
+    "GET /moderation/messages/{room_message}/redact": (LOGIN, 403, 403, 200),
+    "POST /moderation/messages/{room_message}/redact": (LOGIN, 403, 403, 200),
+    "GET /moderation/messages/{held_message}/redact": (LOGIN, 403, 403, 200),
+}
+ROOM_FLAG_EXPECTED: dict[str, tuple[int, int, int, int]] = {
+    "GET /flag/message/{room_message}": (LOGIN, 200, 200, 200),
+    "POST /flag/message/{room_message}": (LOGIN, 200, 200, 200),
+    "GET /flag/message/{held_message}": (LOGIN, 200, 404, 200),
 }
 
 IDENTIFYING = "Mme Josée Tremblay, joignable au 514-555-0199, refuse son traitement."
@@ -114,6 +129,13 @@ class World:
             select(Notification).where(Notification.member_id == self.author.id)
         )
         assert self.notification is not None, "the author should be notified of the reply"
+        self.room_messages = {}
+        for key, case in (("room_message", self.case), ("held_message", self.held_case)):
+            message = RoomMessage(case_id=case.id, author=self.author, body="Bonjour à tous.",
+                                  body_html="<p>Bonjour à tous.</p>")
+            db.session.add(message)
+            db.session.commit()
+            self.room_messages[key] = message.id
         self.ids = {
             "case_id": self.case.id,
             "post_id": self.case.opening.id,
@@ -126,6 +148,7 @@ class World:
             "target_id": self.case.opening.id,
             "message_id": 999,
             "conference_id": 999,
+            **self.room_messages,
         }
         self.tokens = {
             "author": issue_token(self.author),
@@ -159,6 +182,13 @@ class World:
         else:
             response = browser.get(path)
         return response.status_code
+
+    def outcome(self, role: str, method: str, path: str) -> int | str:
+        """The status, or the exception a request raised (the tests propagate app errors)."""
+        try:
+            return self.request(role, method, path)
+        except Exception as error:  # reported as the cell's outcome
+            return f"{type(error).__name__}: {error}"
 
 
 def make_world(tmp_path, postgres_schema) -> Iterator[World]:
@@ -237,7 +267,30 @@ def test_held_content_is_refused_to_everyone_but_its_author_and_moderators(world
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
 
 
-def test_anonymous_visitors_are_sent_to_the_login_page(world):
-    response = world.app.test_client().get(f"/cases/{world.case.id}")
+def check_table(world: World, role: str, table: dict[str, tuple[int, int, int, int]]) -> None:
+    column = ROLES.index(role)
+    wrong = []
+    for call, expected in table.items():
+        method, path = call.split(" ", 1)
+        outcome = world.outcome(role, method, path.format(**world.ids))
+        if outcome != expected[column]:
+            wrong.append(f"{call}: expected {expected[column]}, got {outcome}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_room_messages_are_redacted_by_moderators_only(world, role):
+    check_table(world, role, ROOM_REDACT_EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_room_messages_are_flagged_by_those_who_can_see_them(world, role):
+    check_table(world, role, ROOM_FLAG_EXPECTED)
+
+
+@pytest.mark.parametrize("path", ["/cases/{case_id}", "/moderation", "/moderation/audit"])
+def test_anonymous_visitors_are_sent_to_the_login_page(world, path):
+    path = path.format(**world.ids)
+    response = world.app.test_client().get(path)
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    assert response.headers["Location"] == f"/login?next={path}"

@@ -43,6 +43,7 @@ class RoomMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[Member] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship()
 
 
 class RoomVisit(Base):

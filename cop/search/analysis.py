@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh.lang.snowball.english import EnglishStemmer
@@ -91,6 +92,7 @@ def variants(word: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+@lru_cache(maxsize=200_000)
 def phrase_terms(word: str) -> tuple[str, str]:
     """Return the French-canonical and English stems used to build phrase queries."""
     folded = fold(word)
@@ -107,3 +109,71 @@ def words(text: str) -> list[str]:
 def is_stopword(word: str) -> bool:
     """Tell whether a word is too common to be worth an AND clause."""
     return fold(word) in STOPWORDS
+
+
+def pair_term(first: str, second: str) -> str:
+    """Return the ``pairs`` index term of two adjacent phrase terms."""
+    return f"{first} {second}"
+
+
+@dataclass
+class Analysis:
+    """Everything one text contributes to the index, computed in one pass."""
+
+    positions: dict[str, list[int]]
+    pairs: dict[str, int]
+    spelling: list[str]
+
+
+_last: tuple[str, Analysis] | None = None
+
+
+def analyze(text: str) -> Analysis:
+    """Return the index terms of ``text``: variants with positions, phrase pairs, words.
+
+    Each word is analysed once (``variants`` and ``phrase_terms`` are cached), instead
+    of once per field and per Whoosh token; the last text is memoised because the
+    writer asks for the ``content``, ``pairs`` and ``spell`` fields of the same text.
+    """
+    global _last
+    last = _last
+    if last is not None and last[0] is text:
+        return last[1]
+    positions: dict[str, list[int]] = {}
+    pairs: dict[str, int] = {}
+    spelling: dict[str, None] = {}
+    previous: tuple[str, str] | None = None
+    pos = -1
+    for match in WORD_RE.finditer(text):
+        word = _word(match.group())
+        if not word:
+            continue
+        pos += 1
+        for term in variants(word):
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [pos]
+            else:
+                found.append(pos)
+        current = phrase_terms(word)
+        if previous is not None:
+            french = f"{previous[0]} {current[0]}"
+            pairs[french] = pairs.get(french, 0) + 1
+            if previous[1] != previous[0] or current[1] != current[0]:
+                english = f"{previous[1]} {current[1]}"
+                if english != french:
+                    pairs[english] = pairs.get(english, 0) + 1
+        previous = current
+        folded = fold(word)
+        if len(folded) > 2 and folded.isalpha():
+            spelling[folded] = None
+    result = Analysis(positions, pairs, list(spelling))
+    _last = (text, result)
+    return result
+
+
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> str:
+    """Return the lower-cased, elision-free, truncated form of one raw word match."""
+    word, _ = _strip_elision(raw)
+    return word[:MAX_WORD].lower() if word else ""

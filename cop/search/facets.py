@@ -25,7 +25,7 @@ import heapq
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from itertools import chain
 
 from whoosh import query as wq
@@ -39,7 +39,7 @@ from cop.search.documents import FACET_NAMES
 
 SINGLE_FIELDS = ("kind", "status", "profession", "sector")
 MAX_TAGS = 30
-MAX_CACHED_POSTINGS = 6_000_000
+MAX_CACHED_POSTINGS = 5_000_000  # about 70 bytes each (dict entry and float)
 MAX_PAIR_COMBINATIONS = 16
 K1, B = 1.2, 0.75
 SCORED_FIELDS = ("content", "pairs")
@@ -51,26 +51,28 @@ Ranked = list[tuple[float, int, int]]
 
 
 class Postings:
-    """One term's postings in one segment: ids, a frozenset, lazily BM25 weights."""
+    """One term's postings in one segment.
 
-    __slots__ = ("ids", "weights", "docset", "_scores")
+    Scored fields keep only ``{docnum: saturated tf}`` (BM25 without the idf; its keys
+    are the match set), other fields a frozenset: one compact structure per term.
+    """
 
-    def __init__(self, ids: list[int], weights: list[float]) -> None:
-        self.ids = ids
-        self.weights = weights
-        self.docset = frozenset(ids)
-        self._scores: dict[int, float] | None = None
+    __slots__ = ("docset", "scores")
 
-    def scores(self, lengths: list[int], average: float) -> dict[int, float]:
-        """Return ``{docnum: saturated term frequency}`` (BM25 without the idf)."""
-        if self._scores is None:
-            scale = K1 * B / average
-            base = K1 * (1 - B)
-            self._scores = {
-                doc: tf * (K1 + 1) / (tf + base + scale * lengths[doc])
-                for doc, tf in zip(self.ids, self.weights, strict=True)
-            }
-        return self._scores
+    def __init__(self, ids: list[int], weights: list[float] | None,
+                 lengths: tuple[list[int], float] | None) -> None:
+        self.scores: dict[int, float] | None = None
+        if lengths is None or weights is None:
+            self.docset: frozenset[int] | KeysView[int] = frozenset(ids)
+            return
+        per_doc, average = lengths
+        scale = K1 * B / average
+        base = K1 * (1 - B)
+        self.scores = {
+            doc: tf * (K1 + 1) / (tf + base + scale * per_doc[doc])
+            for doc, tf in zip(ids, weights, strict=True)
+        }
+        self.docset = self.scores.keys()
 
 
 class MatchCounter:
@@ -107,7 +109,7 @@ class MatchCounter:
             parts = sorted((self._eval(leaf, sub) for sub in query.subqueries), key=len)
             return set(parts[0]).intersection(*parts[1:]) if parts else set()
         if isinstance(query, wq.AndNot):
-            return set(self._eval(leaf, query.a)) - self._eval(leaf, query.b)
+            return set(self._eval(leaf, query.a)).difference(self._eval(leaf, query.b))
         if isinstance(query, wq.Every):
             return set(range(leaf.reader().doc_count_all()))
         if isinstance(query, wq.Phrase):
@@ -138,14 +140,16 @@ class MatchCounter:
             if cached is not None:
                 self._terms.move_to_end(key)
                 return cached
-        postings = Postings(*_read_postings(leaf, fieldname, text))
+        ids, weights = _read_postings(leaf, fieldname, text)
+        lengths = self._field_lengths(leaf, fieldname) if fieldname in SCORED_FIELDS else None
+        postings = Postings(ids, weights, lengths)
         with self._lock:
             if key not in self._terms:
                 self._terms[key] = postings
-                self._cached += len(postings.ids)
+                self._cached += len(postings.docset)
             while self._cached > MAX_CACHED_POSTINGS and len(self._terms) > 1:
                 _, dropped = self._terms.popitem(last=False)
-                self._cached -= len(dropped.ids)
+                self._cached -= len(dropped.docset)
         return postings
 
     # Ranking
@@ -170,8 +174,9 @@ class MatchCounter:
             if not docnums:
                 continue
             key = self._date_key(leaf) if by_date else self._score_key(leaf, units, idfs)
-            for docnum in heapq.nlargest(limit, docnums, key=key):
-                best.append((key(docnum), number, docnum))
+            # Ties go to the latest document, the same way on every page.
+            for value, docnum in heapq.nlargest(limit, ((key(d), d) for d in docnums)):
+                best.append((value, number, docnum))
         return heapq.nlargest(limit, best)
 
     def _score_key(
@@ -181,8 +186,7 @@ class MatchCounter:
         for unit, unit_idfs in zip(units, idfs, strict=True):
             forms = []
             for (field, text), idf in zip(unit, unit_idfs, strict=True):
-                lengths, average = self._field_lengths(leaf, field)
-                scores = self.postings(leaf, field, text).scores(lengths, average)
+                scores = self.postings(leaf, field, text).scores
                 if scores:
                     forms.append((scores, idf))
             if len(forms) == 1:
@@ -271,7 +275,7 @@ class MatchCounter:
             self._dates = {k: v for k, v in self._dates.items() if k in live_segments}
             self._lengths = {k: v for k, v in self._lengths.items() if k[0] in live_segments}
             for key in [key for key in self._terms if key[0] not in live_segments]:
-                self._cached -= len(self._terms.pop(key).ids)
+                self._cached -= len(self._terms.pop(key).docset)
 
 
 def pair_term(first: str, second: str) -> str:

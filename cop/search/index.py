@@ -29,7 +29,14 @@ from cop.search.schema import to_fields
 from cop.search.spelling import suggest
 from cop.search.storage import IndexBusy
 from cop.search.synonyms import SynonymTable, load_synonyms
-from cop.search.writing import Operation, apply_operations, create_index, is_healthy, open_writer
+from cop.search.writing import (
+    Operation,
+    apply_operations,
+    bulk_writer,
+    create_index,
+    is_healthy,
+    open_writer,
+)
 
 __all__ = ["IndexBusy", "SearchDocument", "SearchHit", "SearchIndex", "SearchResults"]
 
@@ -144,16 +151,18 @@ class SearchIndex:
         limit = results.page * results.per_page
         if limit - results.per_page >= results.total:
             return
-        options: dict[str, Any] = {"limit": limit}
-        if sort == "date":
-            options.update(sortedby="created_at", reverse=True)
-        found = searcher.search(parsed.query, **options)
-        for hit in found[limit - results.per_page : limit]:
-            stored = hit.fields()
+        # Rank only the page's top ``limit`` (a heap over cached weights): Whoosh's
+        # collector would score every match through its Python matchers.
+        ranked = self._matches.top(searcher, parsed.query, matches, limit, sort == "date")
+        leaves = [leaf for leaf, _ in matches]
+        for score, number, docnum in ranked[limit - results.per_page : limit]:
+            stored = leaves[number].stored_fields(docnum)
             snippet = snippet_html(
                 stored.get("body") or stored.get("title", ""), parsed.terms, parsed.prefixes
             )
-            results.hits.append(SearchHit.from_stored(stored, snippet, hit.score))
+            results.hits.append(
+                SearchHit.from_stored(stored, snippet, None if sort == "date" else score)
+            )
 
     def similar(self, case_id: int, limit: int = 5) -> list[int]:
         """Return the ids of the cases closest to ``case_id`` (its key terms), best first."""
@@ -275,10 +284,7 @@ class SearchIndex:
         progress: Callable[[int], None] | None,
     ) -> int:
         ix = create_index(folder)
-        options: dict[str, Any] = {"limitmb": 256}
-        if self.rebuild_procs > 1:
-            options.update(procs=self.rebuild_procs, multisegment=True)
-        writer = ix.writer(**options)
+        writer = bulk_writer(ix, self.rebuild_procs, limitmb=512)
         count = 0
         try:
             for count, doc in enumerate(documents, 1):

@@ -8,12 +8,14 @@ from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import Analyzer, Token
+from whoosh.system import pack_uint
 
-from cop.search.analysis import fold, iter_words, variants
+from cop.search.analysis import analyze, fold, iter_words, variants
 from cop.search.documents import SearchDocument
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_ONE = pack_uint(1)
 
 
 class ClinicalAnalyzer(Analyzer):
@@ -61,6 +63,55 @@ class SpellingAnalyzer(Analyzer):
                 yield token
 
 
+class PairAnalyzer(Analyzer):
+    """Emit the French and English stem pairs of adjacent words (phrase shingles)."""
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        token = Token(**kwargs)
+        for text in analyze(value).pairs:
+            token.text = text
+            token.pos = 0
+            yield token
+
+
+class ContentField(fields.TEXT):
+    """``content``: every variant of every word, with positions.
+
+    ``index`` builds the postings straight from :func:`analyze` (one pass per text,
+    cached stems) instead of Whoosh's per-token pipeline, which dominated indexing.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        encode = self.format.encode
+        for term, positions in analyze(value).positions.items():
+            yield term.encode("utf-8"), len(positions), float(len(positions)), encode(positions)
+
+
+class PairsField(fields.TEXT):
+    """``pairs``: adjacent stem pairs, so a two-word phrase is a single posting list."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        for term, count in analyze(value).pairs.items():
+            yield term.encode("utf-8"), count, float(count), pack_uint(count)
+
+
+class SpellField(fields.TEXT):
+    """``spell``: each distinct folded word once (prefix queries and suggestions)."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        for word in analyze(value).spelling:
+            yield word.encode("utf-8"), 1, 1.0, _ONE
+
+
 def build_schema() -> fields.Schema:
     """Return the index schema; ``content`` holds title, body and tags; the rest filter/show."""
     return fields.Schema(
@@ -73,8 +124,9 @@ def build_schema() -> fields.Schema:
         tags=fields.KEYWORD(commas=True, scorable=False),
         language=fields.ID(stored=True),
         created_at=fields.DATETIME(sortable=True),
-        content=fields.TEXT(analyzer=ClinicalAnalyzer(), phrase=True),
-        spell=fields.TEXT(analyzer=SpellingAnalyzer(), phrase=False),
+        content=ContentField(analyzer=ClinicalAnalyzer(), phrase=True),
+        pairs=PairsField(analyzer=PairAnalyzer(), phrase=False),
+        spell=SpellField(analyzer=SpellingAnalyzer(), phrase=False),
         post_id=fields.STORED(),
         title=fields.STORED(),
         body=fields.STORED(),
@@ -111,6 +163,7 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
         "language": normalize_value(doc.language),
         "created_at": naive_utc(doc.created_at),
         "content": text,
+        "pairs": text,
         "spell": text,
         "post_id": doc.post_id,
         "title": doc.title,
