@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         suggestion=suggestion,
         can_edit=current_member_can_edit,
         profession_choices=labels.pairs(labels.PROFESSIONS),
+        profession_names=lambda: {code: str(name) for code, name in labels.PROFESSIONS.items()},
         sector_choices=labels.pairs(labels.SECTORS),
         sort_choices=labels.pairs(labels.SORTS),
         profession_label=lambda value: labels.PROFESSIONS.get(value, value),

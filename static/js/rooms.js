@@ -29,6 +29,8 @@
   var pendingBody = "";
 
   function label(name) { return root.dataset["label" + name] || ""; }
+  var professionNames = JSON.parse(root.dataset.professions || "{}");
+  var pageLanguage = document.documentElement.lang || undefined;
 
   function setStatus(text, offline) {
     statusLine.textContent = text;
@@ -42,7 +44,7 @@
     name.textContent = author.display_name;
     var role = document.createElement("span");
     role.className = "role-tag";
-    role.textContent = author.profession;
+    role.textContent = professionNames[author.profession] || author.profession;
     var place = document.createElement("span");
     place.className = "institution";
     place.textContent = author.institution;
@@ -50,7 +52,9 @@
     if (createdAt) {
       var time = document.createElement("time");
       time.dateTime = createdAt;
-      time.textContent = new Date(createdAt).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+      time.textContent = new Date(createdAt).toLocaleTimeString(pageLanguage, {
+        hour: "2-digit", minute: "2-digit"
+      });
       meta.append(" ", time);
     }
     return meta;
