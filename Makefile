@@ -35,6 +35,7 @@ translations-update: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask cop seed-demo --if-empty
+	$(BIN)/flask cop ensure-index
 	$(BIN)/python -m cop.serve
 
 # Production path: several gunicorn instances (one worker each, threads), PostgreSQL and Redis

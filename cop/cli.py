@@ -45,6 +45,13 @@ def reindex() -> None:
     click.echo(f"Indexed {count} documents.")
 
 
+@cop_group.command("ensure-index")
+@with_appcontext
+def ensure_index() -> None:
+    """Rebuild the search index only if it is missing, damaged or of an older schema."""
+    click.echo("Search index rebuilt." if corpus.ensure_index() else "Search index is ready.")
+
+
 def _grant(email: str, role: Role) -> None:
     try:
         member = set_role(email, role)

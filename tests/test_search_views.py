@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cop.anonymise.services import OnFindings
 from cop.cases import services
 from cop.cases.services import CaseDraft, Submission
@@ -89,3 +91,16 @@ def test_similar_cases_appear_on_the_case_page(browser, members):
     browser.login(author.email)
     page = browser.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Lithium arrêté encore" in page.split('id="similar-title"')[1]
+
+
+def test_a_damaged_index_is_rebuilt_and_search_says_so(app, browser, members):
+    author = members.create()
+    case = make_case(author, situation=HOSPITALISATIONS)
+    index_root = Path(app.config["SEARCH_DIR"])
+    for path in index_root.rglob("*.toc"):
+        path.write_bytes(b"garbage")
+    search.search_index().close()
+    browser.login(author.email)
+    page = browser.get("/search?q=hospitalisations").get_data(as_text=True)
+    assert "rebuilt" in page or "reconstruit" in page
+    assert case.title in page

@@ -30,3 +30,15 @@ def count() -> int:
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the index from the database into a new folder and swap it in atomically."""
     return search_index().rebuild(all_documents(), progress=progress)
+
+
+def ensure_index() -> bool:
+    """Rebuild the index when it is missing, unreadable or of an older schema.
+
+    Returns True when it was rebuilt (search says so rather than failing).
+    """
+    health = search_index().ensure()
+    if health == "ok":
+        return False
+    rebuild()
+    return health == "reset" or count() > 0
