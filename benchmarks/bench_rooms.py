@@ -52,6 +52,7 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 # --------------------------------------------------------------------------- server side
 
 TRACE: list[tuple] = []
+CHILDREN: list = []  # client processes of the running scenario (killed if it fails)
 
 
 def _tag_of(event: str, data: object) -> str | None:
@@ -73,6 +74,8 @@ def traced_app():
 
     app = create_app()
     record = TRACE.append
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
 
     handle_event = sio.Server._handle_event
 
@@ -169,11 +172,14 @@ def start_servers(count: int, folder: Path, db_url: str, threads: int, redis_url
     servers, ports = [], []
     for _ in range(count):
         port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", str(threads),
-                   "--no-control-socket", "-b", f"127.0.0.1:{port}", "--log-level", "error",
+        # The production settings (cop/gunicorn_conf.py), with this port and thread count.
+        command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "cop" / "gunicorn_conf.py"),
+                   "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "error",
                    "--pythonpath", str(REPO / "benchmarks"), "bench_rooms:traced_app()"]
-        servers.append(subprocess.Popen(command, cwd=REPO, env=env,
-                                        preexec_fn=_pin_server if pin else None))
+        with (folder / f"server-{port}.log").open("w") as log:  # the child keeps its copy
+            servers.append(subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT,
+                                            preexec_fn=_pin_server if pin else None))
         ports.append(port)
     for port in ports:
         deadline = time.monotonic() + 30
@@ -227,10 +233,16 @@ class RawClient:
             elif data.startswith("0{"):
                 await ws.send_str("40" + json.dumps({"token": self.token}))
             elif data.startswith("40"):
-                await ws.send_str('42["join",' + json.dumps(
-                    {"case_id": self.case_id, "since": None}) + "]")
+                await self._join()
             elif data.startswith(("44", '42["error"')):
                 self.errors.append(data)
+                if '"event":"join"' in data.replace(" ", "") and not self.joined.is_set():
+                    await asyncio.sleep(0.5)  # e.g. SQLite busy under 500 joins: try again
+                    await self._join()
+
+    async def _join(self) -> None:
+        await self.ws.send_str('42["join",' + json.dumps(
+            {"case_id": self.case_id, "since": None}) + "]")
 
     async def send(self, tag: str) -> None:
         await self.ws.send_str('42["message",' + json.dumps(
@@ -348,6 +360,7 @@ async def run_scenario(kind: str, procs: int, pin: bool, clients: int, ports: li
         process.start()
         pipes.append(parent)
         children.append(process)
+        CHILDREN.append(process)
     arrivals: list = []
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     senders = await open_clients(kind, session, senders_at, case_id, arrivals)
@@ -441,6 +454,7 @@ def summarise(clients, messages, burst, sent_at, burst_started, arrivals, trace,
         "max_ms": max(latencies, default=float("nan")),
         "lost": messages * clients - len(latencies) + burst * clients - received,
         "errors": len(errors),
+        "error_sample": errors[:3],
         "msgs_per_s": burst / burst_seconds if burst_seconds > 0 else float("nan"),
         "deliveries_per_s": burst * clients / burst_seconds if burst_seconds > 0 else 0,
         "ingress_p50": statistics.median(ingress) if ingress else float("nan"),
@@ -449,6 +463,7 @@ def summarise(clients, messages, burst, sent_at, burst_started, arrivals, trace,
         "write_p50": statistics.median(writes) if writes else float("nan"),
         "write_p95": quantile(writes, 95),
         "server_cpu": server_cpu,
+        "server_cpu_ms": server_cpu * 1000 / (1 + messages + burst),
         "client_cpu": client_cpu,
         "other_cpu": busy - server_cpu - client_cpu,
         "cpus": total,
@@ -472,10 +487,23 @@ def scenario(kind: str, procs: int, pin: bool, clients: int, workers: int, messa
                 run_scenario(kind, procs, pin, clients, ports, case_id, tokens, messages, burst),
                 SCENARIO_TIMEOUT))
         finally:
+            for process in CHILDREN:
+                if process.is_alive():
+                    process.kill()
+            CHILDREN.clear()
             for server in servers:
                 server.terminate()
             for server in servers:
-                server.wait(timeout=20)
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+            failures = sum(log.read_text().count("room event failed")
+                           for log in folder.glob("server-*.log"))
+            if failures:
+                print(f"({failures} room events failed in the servers during {clients} x "
+                      f"{workers}; see their logs)", file=sys.stderr)
 
 
 def main() -> None:
@@ -512,10 +540,11 @@ def main() -> None:
                   f"{r['write_p50']:>7.1f} {r['write_p95']:>7.1f} {shares:>19}", flush=True)
             details.append((clients, workers, r))
     print("\nserver side, medians in ms from the send: decoded (ingress), fan-out started "
-          "(handler done), time to enqueue the fan-out; errors")
+          "(handler done), time to enqueue the fan-out; server CPU per message; errors")
     for clients, workers, r in details:
         print(f"{clients:>7} {workers:>7} ingress {r['ingress_p50']:6.1f}  handler "
-              f"{r['handler_p50']:6.1f}  enqueue {r['enqueue_p50']:6.1f}  errors {r['errors']}")
+              f"{r['handler_p50']:6.1f}  enqueue {r['enqueue_p50']:6.1f}  cpu/msg "
+              f"{r['server_cpu_ms']:6.1f}  errors {r['errors']} {r['error_sample'] or ''}")
 
 
 if __name__ == "__main__":

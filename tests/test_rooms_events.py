@@ -95,6 +95,9 @@ def test_a_message_reaches_everyone_in_the_room_and_is_stored_first(app, room):
     assert set(sent) == {"id", "case_id", "author", "html", "created_at"}
     assert events(paul, "message") == [sent]
     assert db.session.get(RoomMessage, sent["id"]).body == "Et un **plan de crise** ?"
+    # Built before the commit (no reload before the broadcast), yet identical to the stored row.
+    db.session.expire_all()
+    assert services.message_json(db.session.get(RoomMessage, sent["id"])) == sent
 
 
 def test_join_with_since_replays_exactly_what_was_missed(app, room):

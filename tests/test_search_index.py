@@ -346,3 +346,36 @@ def test_denser_matches_rank_first_and_pages_cover_every_match(index):
     assert [h.score for h in first.hits] == sorted((h.score for h in first.hits), reverse=True)
     pages = [ids(index.query("lithium", page=p, per_page=10)) for p in (1, 2, 3, 4)]
     assert sum(map(len, pages)) == 31 and len(set().union(*pages)) == 31
+
+
+def test_phrases_of_rare_words_check_positions(index):
+    index.add_many(
+        [
+            doc(1, "Clozapine olanzapine instaurées ensemble."),
+            doc(2, "Olanzapine, puis clozapine; jamais clozapine seule."),
+            doc(3, "Clozapine le matin et olanzapine le soir."),
+            doc(4, "Relapsing schizophrenia, clozapine olanzapine switch.", language="en"),
+        ]
+    )
+    assert ids(index.query('"clozapine olanzapine"')) == {"post:1", "post:4"}
+    assert ids(index.query('"clozapine le matin"')) == {"post:3"}
+    assert ids(index.query('"olanzapine le matin"')) == set()
+    assert ids(index.query('"relapsing schizophrenia"')) == {"post:4"}
+
+
+def test_many_small_commits_stay_correct_and_purge_removes_deleted(index, tmp_path):
+    for n in range(1, 41):
+        index.add(doc(n, "Note: lithium xylophonique." if n == 1 else "Note: lithium et suivi."))
+    for n in range(1, 41, 2):
+        index.add(doc(n, "Note révisée sans le sel."))
+    assert index.query("lithium").total == 20
+    assert index.doc_count() == 40
+
+    def on_disk() -> bool:
+        folder = current_folder(tmp_path / "search")
+        return any(b"xylophoniq" in path.read_bytes() for path in folder.iterdir())
+
+    assert on_disk() and index.query("xylophonique").total == 0
+    index.purge()
+    assert not on_disk()
+    assert index.query("lithium").total == 20 and index.doc_count() == 40

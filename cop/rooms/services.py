@@ -123,8 +123,12 @@ def send_message(member: Member, case: Case, body: object) -> RoomMessage:
     message = RoomMessage(case_id=case.id, author=member, body=text, created_at=utcnow(),
                           body_html=str(render_markdown(text)))
     db.session.add(message)
+    db.session.flush()  # the id: the payload is built now, while every row is still loaded
+    payload = message_json(message)
     db.session.commit()
-    socketio.emit("message", message_json(message), to=room_name(case.id))
+    # Nothing but the broadcast after the commit: reading `message` now would reload it (and
+    # its author) from the database, since the commit expired them.
+    socketio.emit("message", payload, to=room_name(case.id))
     transcripts.schedule_reindex(case.id)
     return message
 

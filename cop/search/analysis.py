@@ -43,6 +43,56 @@ STOPWORDS = frozenset(
 )
 
 
+# Words frequent in any French or English clinical text: function words, auxiliaries and
+# the commonest clinical nouns, verbs and adjectives. A fixed list (never derived from the
+# indexed corpus, so indexing stays incremental and deterministic): an adjacent pair is a
+# ``pairs`` term only when one of its words is here. Pairs of two rarer words would make
+# the lexicon as large as the text; their phrases intersect short posting lists instead.
+FREQUENT_WORDS = """
+    a à ai aie ait au aux avec avoir avons avez avait avaient aura auront aussi autre
+    autres c ça ce ceci cela celle celles celui ces cet cette ceux chaque chez ci comme
+    comment contre d dans de depuis des deux doit donc dont du durant elle elles en encore
+    entre est et été étaient était être eu eux fait faire fois font il ils j je jusqu l la
+    le les leur leurs lors lui m ma mais me même mes moi moins mon n ne ni non nos notre
+    nous on ont ou où par parce pas pendant peu peut plus plusieurs pour pourquoi près
+    puis qu quand que quel quelle quelles quels qui quoi s sa sans se selon ses si sien
+    soit son sont sous souvent suis sur t ta tant te tes toi ton toujours tous tout toute
+    toutes très trop tu un une vers via voici voilà vos votre vous y
+    an and any are as at be been being both but by can could did do does during each
+    either for from had has have having he her here hers him his how i if in into is it
+    its just may me might more most much must my neither no nor not now of off on once
+    only or other our out over own per she should since so some such than that the their
+    them then there these they this those through to too under until up upon very was we
+    were what when where which while who whom whose why will with within without would
+    yet you your also again against all after before about above below between
+    patient patiente patients patientes équipe suivi suivis semaine semaines mois jour
+    jours an ans année années après avant traitement traitements dose doses famille
+    familles médecin médecins infirmier infirmière infirmières psychiatre psychiatres
+    psychologue travailleur travailleuse social sociale sociaux évaluation évaluations
+    plan rencontre rencontres symptôme symptômes contexte soutien situation situations
+    question questions avis clinique cliniques difficile difficiles récent récente actuel
+    actuelle ancien ancienne important importante cas risque risques histoire antécédents
+    diagnostic diagnostics trouble troubles santé mentale mental médication médicament
+    médicaments prise suivi urgence urgences hôpital hospitalisation consultation
+    intervention interventions besoin besoins demande aide aidant milieu soins soin
+    épisode épisodes état niveau problème problèmes cours fin début retour nouveau
+    nouvelle nouvelles premier première dernier dernière grand grande petit petite bon
+    bonne mauvais autre même tel telle chose choses façon manière temps moment fois
+    personne personnes enfant enfants parent parents mère père proche proches vie
+    travail école maison domicile service services programme approche objectif objectifs
+    patient patients team follow week weeks month months day days year years treatment
+    treatments dose doses family families physician physicians doctor nurse nurses
+    psychiatrist psychiatrists psychologist worker social assessment plan meeting
+    symptom symptoms context support situation question questions opinion clinical
+    difficult recent current previous important case cases risk risks history diagnosis
+    disorder disorders health mental medication medications drug drugs care emergency
+    hospital admission consultation intervention need needs request help level problem
+    problems episode episodes state course end start new first last good bad other same
+    such thing things way time times person people child children parent parents mother
+    father life work school home service services program approach goal goals
+    """
+
+
 @lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents and ligatures (Hospitalisé → hospitalise)."""
@@ -116,6 +166,17 @@ def pair_term(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
+# The phrase terms (French and English stems) of FREQUENT_WORDS.
+FREQUENT_TERMS = frozenset(
+    term for word in FREQUENT_WORDS.split() for term in phrase_terms(word)
+) | STOPWORDS
+
+
+def has_pair(first: str, second: str) -> bool:
+    """Tell whether the pair of adjacent phrase terms is indexed in ``pairs``."""
+    return first in FREQUENT_TERMS or second in FREQUENT_TERMS
+
+
 @dataclass
 class Analysis:
     """Everything one text contributes to the index, computed in one pass."""
@@ -143,6 +204,7 @@ def analyze(text: str) -> Analysis:
     pairs: dict[str, int] = {}
     spelling: dict[str, None] = {}
     previous: tuple[str, str] | None = None
+    frequent = FREQUENT_TERMS
     pos = -1
     for match in WORD_RE.finditer(text):
         word = _word(match.group())
@@ -157,9 +219,14 @@ def analyze(text: str) -> Analysis:
                 found.append(pos)
         current = phrase_terms(word)
         if previous is not None:
-            french = f"{previous[0]} {current[0]}"
-            pairs[french] = pairs.get(french, 0) + 1
-            if previous[1] != previous[0] or current[1] != current[0]:
+            if previous[0] in frequent or current[0] in frequent:
+                french = f"{previous[0]} {current[0]}"
+                pairs[french] = pairs.get(french, 0) + 1
+            else:
+                french = ""
+            if (previous[1] != previous[0] or current[1] != current[0]) and (
+                previous[1] in frequent or current[1] in frequent
+            ):
                 english = f"{previous[1]} {current[1]}"
                 if english != french:
                     pairs[english] = pairs.get(english, 0) + 1

@@ -11,9 +11,11 @@ microseconds of Python per matching document and per operator (profile at 20k po
   its score is the best of its forms' BM25 weights, so a word is never counted thrice.
 * Ranking only touches the matching documents' cached weights and keeps the top ``k``
   with a heap; ``total`` and facets come from the same sets, so nothing is counted twice.
-* Phrases use the ``pairs`` field (each pair of adjacent stems is a term): a two-word
-  phrase is one posting list; longer phrases intersect their pairs and verify positions
-  on the surviving candidates only.
+* Phrases use the ``pairs`` field (a pair of adjacent stems is a term when one of them is
+  a frequent word, see :data:`cop.search.analysis.FREQUENT_WORDS`): such a two-word phrase
+  is one posting list. Words outside every indexed pair are rarer, so their posting lists
+  are short; the phrase intersects everything, then verifies positions on the surviving
+  candidates (unless it is one indexed pair).
 
 Segments never change once written (deleted documents are subtracted at the end), so
 every cache is keyed by segment id.
@@ -35,6 +37,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from cop.search.analysis import has_pair, pair_term
 from cop.search.documents import FACET_NAMES
 
 SINGLE_FIELDS = ("kind", "status", "profession", "sector")
@@ -125,10 +128,18 @@ class MatchCounter:
         words = list(query.words)
         if len(words) == 1:
             return self.postings(leaf, "content", words[0]).docset
-        pairs = [self.postings(leaf, "pairs", pair_term(a, b)).docset
-                 for a, b in zip(words, words[1:], strict=False)]
-        candidates = set(min(pairs, key=len)).intersection(*pairs)
-        if len(words) == 2 or not candidates:
+        parts = []
+        covered: set[int] = set()
+        for i, (a, b) in enumerate(zip(words, words[1:], strict=False)):
+            if has_pair(a, b):
+                parts.append(self.postings(leaf, "pairs", pair_term(a, b)).docset)
+                covered.update((i, i + 1))
+        # Words outside every indexed pair (runs of rarer words): their own postings.
+        parts += [self.postings(leaf, "content", word).docset
+                  for i, word in enumerate(words) if i not in covered]
+        parts.sort(key=len)
+        candidates = set(parts[0]).intersection(*parts[1:])
+        if not candidates or (len(words) == 2 and covered):
             return candidates
         return _verify_positions(leaf, words, sorted(candidates))
 
@@ -278,11 +289,6 @@ class MatchCounter:
                 self._cached -= len(self._terms.pop(key).docset)
 
 
-def pair_term(first: str, second: str) -> str:
-    """Return the ``pairs`` term of two adjacent index terms."""
-    return f"{first} {second}"
-
-
 def segment_key(leaf: Searcher) -> str:
     """Return the id of the segment behind a leaf searcher ("" for an empty index)."""
     segment = leaf.reader().segment()
@@ -307,7 +313,14 @@ def _units(query: wq.Query) -> list[list[tuple[str, str]]]:
         words = list(query.words)
         if len(words) == 1:
             return [[("content", words[0])]]
-        return [[("pairs", pair_term(a, b))] for a, b in zip(words, words[1:], strict=False)]
+        units = []
+        covered: set[int] = set()
+        for i, (a, b) in enumerate(zip(words, words[1:], strict=False)):
+            if has_pair(a, b):
+                units.append([("pairs", pair_term(a, b))])
+                covered.update((i, i + 1))
+        units += [[("content", word)] for i, word in enumerate(words) if i not in covered]
+        return units
     if isinstance(query, wq.AndNot):
         return _units(query.a)
     if isinstance(query, wq.Or):

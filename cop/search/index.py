@@ -35,6 +35,7 @@ from cop.search.writing import (
     bulk_writer,
     create_index,
     is_healthy,
+    merge_tiers,
     open_writer,
 )
 
@@ -97,14 +98,17 @@ class SearchIndex:
             folder = storage.current_folder(self.root)
             if folder is None or not folder.is_dir():
                 folder = self._create_empty()
-            ix = whoosh_index.open_dir(str(folder))
+            ix = storage.open_index(folder)
             writer = open_writer(ix, time.monotonic() + self.lock_timeout)
             try:
                 apply_operations(writer, operations)
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(optimize=optimize)
+            if optimize:
+                writer.commit(optimize=True)
+            else:
+                writer.commit(mergetype=merge_tiers)
             if storage.rebuild_marker(self.root):
                 storage.journal(self.root, operations)
 
@@ -206,7 +210,7 @@ class SearchIndex:
             searcher.close()
             local.searcher = None
         try:
-            local.searcher = whoosh_index.open_dir(str(folder)).searcher()
+            local.searcher = storage.open_index(folder).searcher()
         except (OSError, whoosh_index.IndexError):
             return None
         local.folder = folder
@@ -261,10 +265,10 @@ class SearchIndex:
             with storage.write_lock(self.root, self.lock_timeout):
                 replay = storage.read_journal(self.root)
                 if replay:
-                    ix = whoosh_index.open_dir(str(folder))
+                    ix = storage.open_index(folder)
                     writer = open_writer(ix, time.monotonic() + self.lock_timeout)
                     apply_operations(writer, replay)
-                    writer.commit()
+                    writer.commit(mergetype=merge_tiers)
                 previous = storage.current_folder(self.root)
                 storage.switch(self.root, folder)
                 storage.end_rebuild(self.root)

@@ -14,7 +14,7 @@ from cop.search.analysis import analyze, fold, iter_words, variants
 from cop.search.documents import SearchDocument
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _ONE = pack_uint(1)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import mmap
 import os
 import shutil
 import threading
@@ -22,12 +23,43 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+
 POINTER = "CURRENT"
 LOCK = "write.lock"
 MARKER = "rebuild.json"
 JOURNAL = "journal.jsonl"
 
 _thread_lock = threading.RLock()
+
+
+class MappedStorage(FileStorage):
+    """A Whoosh FileStorage that reads each file through a read-only ``mmap``.
+
+    Segments are written as separate files (not compound): inside a compound file
+    Whoosh wraps each sub-file in ``BytesIO(mmap slice)``, a full copy, so opening a
+    reader copied every segment's lexicon (~40 ms per segment at 100k posts). Mapped
+    files are shared with the page cache, opening one costs nothing, and no file handle
+    is held open (the descriptor is closed once mapped).
+    """
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return super().open_file(name, **kwargs)
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return StructFile(data, name=name, **kwargs)
+
+
+def open_index(folder: Path) -> Any:
+    """Open the Whoosh index in ``folder`` (read through mmap)."""
+    return MappedStorage(str(folder)).open_index()
+
+
+def create_index(folder: Path, schema: Any) -> Any:
+    """Create an empty Whoosh index with ``schema`` in ``folder``."""
+    return MappedStorage(str(folder)).create().create_index(schema)
 
 
 class IndexBusy(RuntimeError):

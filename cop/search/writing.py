@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import time
 import warnings
 from collections.abc import Iterable
@@ -14,9 +15,11 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter, SegmentWriter
 
+from cop.search import storage
 from cop.search.documents import SearchDocument
 from cop.search.schema import SCHEMA_VERSION, build_schema, normalize_value, to_fields
 from cop.search.storage import IndexBusy
@@ -27,7 +30,7 @@ VERSION_FILE = "SCHEMA_VERSION"
 
 def create_index(folder: Path) -> whoosh_index.Index:
     """Create an empty index of the current schema version in ``folder``."""
-    ix = whoosh_index.create_in(str(folder), build_schema())
+    ix = storage.create_index(folder, build_schema())
     (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
     return ix
 
@@ -115,18 +118,62 @@ class ParallelWriter(MpWriter):
 def bulk_writer(ix: whoosh_index.Index, procs: int, limitmb: int) -> IndexWriter:
     """Return the writer of a full rebuild: parallel above one process."""
     if procs > 1:
-        return ParallelWriter(ix, procs, limitmb=limitmb)
-    return FastSegmentWriter(ix, limitmb=limitmb)
+        return ParallelWriter(ix, procs, limitmb=limitmb, compound=False)
+    return FastSegmentWriter(ix, limitmb=limitmb, compound=False)
 
 
 def open_writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
-    """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``."""
+    """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``.
+
+    Segments are written as separate files (``compound=False``): Whoosh opens a file
+    inside a compound segment as ``BytesIO(mmap slice)``, a copy of the whole file, so
+    every reader (the writer's own, to delete the old version of a document, and each
+    refreshed searcher) used to copy every segment's lexicon.
+    """
     while True:
         try:
-            return FastSegmentWriter(ix, timeout=2.0)
+            return FastSegmentWriter(ix, timeout=2.0, compound=False)
         except LockError:
             if time.monotonic() > deadline:
                 raise IndexBusy("the search index is locked by another writer") from None
+
+
+MERGE_FACTOR = 8
+MERGE_BELOW = 10_000
+
+
+def merge_tiers(writer: IndexWriter, segments: list[Any]) -> list[Any]:
+    """Merge policy of live writes: a logarithmic merge of the small segments only.
+
+    Segments are grouped in tiers by size (1-7 documents, 8-63, 64-511...); a tier
+    holding ``MERGE_FACTOR`` segments is merged into one segment of the next tier, so a
+    document is rewritten about log8(n) times, and most commits (a single reply) merge
+    nothing. Whoosh's MERGE_SMALL merged at almost every commit. Segments of
+    ``MERGE_BELOW`` documents or more (a rebuild's) are merged only by :meth:`purge`.
+    """
+    tiers: dict[int, list[Any]] = {}
+    for segment in segments:
+        count = segment.doc_count_all()
+        if count < MERGE_BELOW:
+            tier = int(math.log(max(count, 1), MERGE_FACTOR))
+            tiers.setdefault(tier, []).append(segment)
+    merged: list[Any] = []
+    for tier in sorted(tiers):
+        group = tiers[tier]
+        if merged:
+            # The merged segment lands in this tier: cascade when that fills it.
+            if len(group) + 1 < MERGE_FACTOR:
+                break
+            merged += group
+        elif len(group) >= MERGE_FACTOR:
+            merged = list(group)
+    if not merged:
+        return segments
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in merged]
 
 
 def apply_operations(writer: IndexWriter, operations: Iterable[Operation]) -> None:
@@ -160,7 +207,7 @@ def _opens(folder: Path) -> bool:
     try:
         if (folder / VERSION_FILE).read_text(encoding="utf-8").strip() != str(SCHEMA_VERSION):
             return False
-        ix = whoosh_index.open_dir(str(folder))
+        ix = storage.open_index(folder)
         with ix.searcher() as searcher:
             if searcher.doc_count_all():
                 next(iter(searcher.all_stored_fields()), None)
