@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -78,16 +79,23 @@ def make_app(tmp_path, schema: str | None, **extra) -> Flask:
     return app
 
 
-@pytest.fixture
-def app(tmp_path, postgres_schema) -> Iterator[Flask]:
-    """A fresh app and database; an app context is pushed for service-level tests."""
-    app = make_app(tmp_path, postgres_schema)
+@contextmanager
+def fresh_app(tmp_path, schema: str | None, **extra) -> Iterator[Flask]:
+    """An app with its tables created, inside its app context; dropped on the way out."""
+    app = make_app(tmp_path, schema, **extra)
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, postgres_schema) -> Iterator[Flask]:
+    """A fresh app and database; an app context is pushed for service-level tests."""
+    with fresh_app(tmp_path, postgres_schema) as app:
+        yield app
 
 
 @pytest.fixture

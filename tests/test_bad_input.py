@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from cop.extensions import db
-from tests.conftest import Browser, make_app
+from tests.conftest import Browser, fresh_app
 from tests.factories import MemberFactory, make_case, make_reply
 
 BAD_IDS = ["999999", "0"]
@@ -25,17 +24,12 @@ GARBAGE_JSON = [None, [], "text", 12, {"title": 5, "body": {"x": 1}, "tags": [No
 @pytest.fixture
 def fuzz_app(tmp_path, postgres_schema):
     """CSRF off, so garbage reaches the handlers themselves (CSRF has its own tests)."""
-    app = make_app(tmp_path, postgres_schema, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
-    with app.app_context():
-        db.create_all()
+    with fresh_app(tmp_path, postgres_schema, WTF_CSRF_ENABLED=False,
+                   RATELIMIT_ENABLED=False) as app:
         members = MemberFactory()
         author, other = members.create(), members.create()
-        case = make_case(author)
-        make_reply(other, case)
+        make_reply(other, make_case(author))
         yield app, author
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 def concrete_urls(app, real_id: str) -> list[tuple[str, set[str]]]:

@@ -22,7 +22,7 @@ from cop.auth.services import issue_token
 from cop.cases.services import CaseDraft, Submission, open_case
 from cop.extensions import db
 from cop.models import Notification, Role, RoomMessage
-from tests.conftest import Browser, make_app
+from tests.conftest import Browser, fresh_app
 from tests.factories import MemberFactory, make_case, make_reply
 
 ROLES = ("anonymous", "author", "other", "moderator")
@@ -193,13 +193,8 @@ class World:
 
 def make_world(tmp_path, postgres_schema) -> Iterator[World]:
     """A fresh app (CSRF on, rate limits off) and its World, torn down afterwards."""
-    app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=False)
-    with app.app_context():
-        db.create_all()
+    with fresh_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=False) as app:
         yield World(app)
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

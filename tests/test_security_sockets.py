@@ -26,7 +26,7 @@ from cop.auth.services import issue_token
 from cop.cases.services import CaseDraft, Submission, open_case
 from cop.extensions import db, socketio
 from cop.models import Member, PostStatus, Role, RoomMessage, RoomMute
-from tests.conftest import make_app
+from tests.conftest import fresh_app
 from tests.factories import MemberFactory, make_case
 
 IDENTIFYING = "Mme Josée Tremblay, joignable au 514-555-0199, refuse son traitement."
@@ -108,13 +108,9 @@ class World:
 
 
 def make_world(tmp_path, postgres_schema) -> Iterator[World]:
-    app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=False, ROOM_TRANSCRIPT_DELAY=0)
-    with app.app_context():
-        db.create_all()
+    settings = {"RATELIMIT_ENABLED": False, "ROOM_TRANSCRIPT_DELAY": 0}
+    with fresh_app(tmp_path, postgres_schema, **settings) as app:
         yield World(app)
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture
