@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 from cop.config import load_config
 from cop.extensions import db
@@ -40,7 +41,6 @@ print(json.dumps([client.post("/api/v1/tokens", json=body).status_code
 @pytest.fixture
 def redis_prefix():
     """A key prefix in the test database, its keys deleted afterwards."""
-    redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
