@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,3 +23,8 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 socketio = SocketIO()
+
+
+def configured_limit(setting: str) -> Callable[[], str]:
+    """A rate limit read from the app's config when a request comes, e.g. LOGIN_RATE_LIMIT."""
+    return lambda: current_app.config[setting]

@@ -5,26 +5,24 @@ from __future__ import annotations
 from cop.models import Case, Member, Post
 
 
-def member_json(member: Member) -> dict:
+def author_json(member: Member) -> dict:
+    """How a member appears beside their posts and room messages."""
     return {
         "id": member.id,
         "display_name": member.display_name,
-        "handle": member.handle,
         "profession": member.profession,
         "sector": member.sector,
         "institution": member.institution.name,
-        "role": member.role,
-        "created_at": member.created_at.isoformat(),
     }
 
 
-def author_json(member: Member) -> dict:
+def member_json(member: Member) -> dict:
+    """A member's public profile (never the email or password)."""
     return {
-        "id": member.id,
-        "display_name": member.display_name,
-        "profession": member.profession,
-        "sector": member.sector,
-        "institution": member.institution.name,
+        **author_json(member),
+        "handle": member.handle,
+        "role": member.role,
+        "created_at": member.created_at.isoformat(),
     }
 
 

@@ -17,22 +17,13 @@ from cop.auth import services as auth
 from cop.cases import queries
 from cop.cases import services as cases
 from cop.errors import Invalid, error_response
-from cop.extensions import limiter
+from cop.extensions import configured_limit, limiter
 from cop.search.services import search
 
+SIGNUP_LIMIT = configured_limit("SIGNUP_RATE_LIMIT")
+LOGIN_LIMIT = configured_limit("LOGIN_RATE_LIMIT")
+API_LIMIT = configured_limit("API_RATE_LIMIT")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _api_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
 
 
 def _payload() -> dict[str, Any]:
@@ -81,7 +72,7 @@ def _created(body: dict) -> tuple[Response, int]:
 
 
 @bp.post("/members")
-@limiter.limit(_signup_limit)
+@limiter.limit(SIGNUP_LIMIT)
 def create_member():
     data = _payload()
     details = auth.MemberDetails(
@@ -96,7 +87,7 @@ def create_member():
 
 
 @bp.post("/tokens")
-@limiter.limit(_login_limit)
+@limiter.limit(LOGIN_LIMIT)
 def create_token():
     data = _payload()
     member = auth.authenticate(_text(data, "email"), _text(data, "password"))
@@ -106,7 +97,7 @@ def create_token():
 
 
 @bp.post("/anonymise")
-@limiter.limit(_api_limit)
+@limiter.limit(API_LIMIT)
 def anonymise():
     text = _text(_payload(), "text", required=False)
     if len(text) > current_app.config["MAX_TEXT_LENGTH"]:
@@ -136,7 +127,7 @@ def _with_findings(body: dict, post) -> dict:
 
 @bp.post("/cases")
 @token_required
-@limiter.limit(_api_limit)
+@limiter.limit(API_LIMIT)
 def create_case():
     data = _payload()
     sections = {name: _text(data, name, required=False) for name in ("situation", "tried",
@@ -165,7 +156,7 @@ def get_case(case_id: int):
 
 @bp.post("/cases/<int:case_id>/posts")
 @token_required
-@limiter.limit(_api_limit)
+@limiter.limit(API_LIMIT)
 def create_post(case_id: int):
     case = queries.get_case(case_id, g.api_member)
     data = _payload()

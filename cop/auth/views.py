@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -11,10 +11,12 @@ from cop.auth import services
 from cop.auth.forms import LoginForm, PasswordForm, ProfileForm, SignUpForm
 from cop.cases.queries import member_activity
 from cop.errors import DomainError
-from cop.extensions import limiter, login_manager
+from cop.extensions import configured_limit, limiter, login_manager
 from cop.forms import show_errors
 from cop.navigation import safe_next_url
 
+SIGNUP_LIMIT = configured_limit("SIGNUP_RATE_LIMIT")
+LOGIN_LIMIT = configured_limit("LOGIN_RATE_LIMIT")
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
@@ -28,21 +30,13 @@ def _ask_to_log_in() -> Response:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _submitted_email() -> str:
     return (request.form.get("email") or "").strip().lower()
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
-@limiter.limit(_signup_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"], key_func=_submitted_email)
 def signup() -> Response | str:
     """Open sign-up: anyone joins and takes part at once."""
     if current_user.is_authenticated:
@@ -63,8 +57,8 @@ def signup() -> Response | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_submitted_email)
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
