@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -36,12 +38,14 @@ def seed_demo(if_empty: bool) -> None:
 
 
 @cop_group.command("reindex")
+@click.option("--procs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default=True,
+              help="Processes sharing the indexing work.")
 @with_appcontext
-def reindex() -> None:
+def reindex(procs: int) -> None:
     """Rebuild the search index from the database and swap it in atomically."""
     total = corpus.count()
     with click.progressbar(length=total, label="Indexing") as bar:
-        count = corpus.rebuild(progress=bar.update)
+        count = corpus.rebuild(progress=lambda done: bar.update(done - bar.pos), procs=procs)
     click.echo(f"Indexed {count} documents.")
 
 

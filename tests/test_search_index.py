@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cop.search import SearchDocument, SearchIndex
 from cop.search.analysis import variants
+from cop.search.segments import TermPool
 from cop.search.storage import current_folder
 
 START = datetime(2025, 1, 1, 9, 0)
@@ -245,6 +246,53 @@ def test_rebuild_swaps_in_a_new_folder_and_readers_follow(corpus, tmp_path):
     assert ids(corpus.query("lithium")) == {"post:20"}
     other = SearchIndex(tmp_path / "search")
     assert other.query("clozapine").total == 1
+
+
+def test_a_parallel_rebuild_finds_exactly_what_a_single_process_finds(tmp_path):
+    documents = [
+        doc(n, f"Suivi {n}: lithium et clozapine." if n % 3 else f"Rechute {n} sous lithium.")
+        for n in range(1, 1201)
+    ]
+    single = SearchIndex(tmp_path / "single")
+    parallel = SearchIndex(tmp_path / "parallel", rebuild_procs=2)
+    seen: list[int] = []
+    assert single.rebuild(documents) == parallel.rebuild(documents, progress=seen.append) == 1200
+    assert seen[-1] == 1200 and seen == sorted(seen)
+    assert parallel.doc_count() == 1200
+    for query in ("lithium", "rechute", '"lithium et clozapine"', "suivi -rechute"):
+        everything = {"per_page": 100, "facets": True}
+        assert parallel.query(query, **everything).total == single.query(query, **everything).total
+        assert parallel.query(query).facets == single.query(query).facets
+    parallel.add(doc(5, "Remplacé: olanzapine."))
+    assert parallel.query("olanzapine").total == 1 and parallel.doc_count() == 1200
+
+
+def test_a_failing_parallel_rebuild_keeps_the_live_index(corpus, tmp_path):
+    corpus.rebuild_procs = 2
+
+    def documents():
+        yield from (doc(n, "clozapine") for n in range(1, 1000))
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        corpus.rebuild(documents())
+    assert corpus.query("lithium").total == 3 and corpus.query("clozapine").total == 0
+    assert corpus.rebuild([doc(20, "clozapine")]) == 1
+
+
+def test_the_term_pool_sorts_postings_that_arrive_out_of_order():
+    pool = TermPool()
+    for docnum in (4, 1, 3):
+        pool.add(("content", b"lithium", docnum, 1.0, b""))
+    pool.add(("content", b"clozapine", 2, 2.0, None))
+    pool.add(("case_id", b"7", 0, 1.0, b""))
+    assert list(pool.iter_postings()) == [
+        ("case_id", b"7", 0, 1.0, b""),
+        ("content", b"clozapine", 2, 2.0, b""),
+        ("content", b"lithium", 1, 1.0, b""),
+        ("content", b"lithium", 3, 1.0, b""),
+        ("content", b"lithium", 4, 1.0, b""),
+    ]
 
 
 def test_writes_during_a_rebuild_are_replayed(index):

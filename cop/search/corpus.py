@@ -27,9 +27,12 @@ def count() -> int:
     return sum(1 for _ in all_documents())
 
 
-def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database into a new folder and swap it in atomically."""
-    return search_index().rebuild(all_documents(), progress=progress)
+def rebuild(progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
+    """Rebuild the index from the database into a new folder and swap it in atomically.
+
+    ``procs`` > 1 forks helper processes: for the command line, not a web request.
+    """
+    return search_index().rebuild(all_documents(), progress=progress, procs=procs)
 
 
 def ensure_index() -> bool:

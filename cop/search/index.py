@@ -19,20 +19,18 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from cop.search import storage
+from cop.search import segments, storage
 from cop.search.analysis import is_stopword, iter_words
 from cop.search.documents import SearchDocument, SearchHit, SearchResults
 from cop.search.facets import MatchCounter, segment_key
 from cop.search.highlight import snippet_html
 from cop.search.query import ParsedQuery, parse
-from cop.search.schema import to_fields
 from cop.search.spelling import suggest
 from cop.search.storage import IndexBusy
 from cop.search.synonyms import SynonymTable, load_synonyms
 from cop.search.writing import (
     Operation,
     apply_operations,
-    bulk_writer,
     create_index,
     is_healthy,
     merge_tiers,
@@ -249,11 +247,14 @@ class SearchIndex:
         documents: Iterable[SearchDocument],
         *,
         progress: Callable[[int], None] | None = None,
+        procs: int | None = None,
     ) -> int:
         """Index ``documents`` into a new folder, then swap it in; return the count.
 
-        Searches and writes continue on the old index meanwhile; writes made during the
-        build are journaled and replayed into the new index before the swap.
+        ``progress`` is called with the number of documents done so far; ``procs``
+        (default: ``rebuild_procs``) processes share the work. Searches and writes
+        continue on the old index meanwhile; writes made during the build are journaled
+        and replayed into the new index before the swap.
         """
         with storage.write_lock(self.root, self.lock_timeout):
             if storage.rebuild_marker(self.root):
@@ -261,7 +262,9 @@ class SearchIndex:
             folder = storage.new_folder(self.root)
             storage.start_rebuild(self.root, folder)
         try:
-            count = self._build(folder, documents, progress)
+            count = segments.build(
+                create_index(folder), documents, procs or self.rebuild_procs, progress
+            )
             with storage.write_lock(self.root, self.lock_timeout):
                 replay = storage.read_journal(self.root)
                 if replay:
@@ -279,28 +282,6 @@ class SearchIndex:
                 storage.end_rebuild(self.root)
             storage.cleanup(self.root, _live_names(self.root))
             raise
-        return count
-
-    def _build(
-        self,
-        folder: Path,
-        documents: Iterable[SearchDocument],
-        progress: Callable[[int], None] | None,
-    ) -> int:
-        ix = create_index(folder)
-        writer = bulk_writer(ix, self.rebuild_procs, limitmb=512)
-        count = 0
-        try:
-            for count, doc in enumerate(documents, 1):
-                writer.add_document(**to_fields(doc))
-                if progress is not None and count % 1000 == 0:
-                    progress(count)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        if progress is not None:
-            progress(count)
         return count
 
     def _create_empty(self) -> Path:

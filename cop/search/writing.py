@@ -12,16 +12,14 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import LockError
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import IndexWriter, SegmentWriter
+from whoosh.writing import IndexWriter
 
 from cop.search import storage
 from cop.search.documents import SearchDocument
 from cop.search.schema import SCHEMA_VERSION, build_schema, normalize_value, to_fields
+from cop.search.segments import FastSegmentWriter
 from cop.search.storage import IndexBusy
 
 Operation = tuple[str, Any]
@@ -35,93 +33,6 @@ def create_index(folder: Path) -> whoosh_index.Index:
     return ix
 
 
-_BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
-
-
-class _Lengths:
-    """Field lengths of a new segment, read once per field instead of once per posting.
-
-    Whoosh's ``add_postings`` asks ``doc_field_length`` for every posting (a seek and a
-    struct unpack each time): about a fifth of the indexing time in the profile.
-    """
-
-    def __init__(self, perdoc: Any) -> None:
-        self._perdoc = perdoc
-        self._cache: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._cache.get(fieldname)
-        if lengths is None:
-            lengths = self._cache[fieldname] = self._read(fieldname)
-        return lengths[docnum] if docnum < len(lengths) else default
-
-    def _read(self, fieldname: str) -> list[int]:
-        perdoc = self._perdoc
-        name = _lenfield(fieldname)
-        if not perdoc.has_column(name):
-            return []
-        column = perdoc._cached_reader(name, LENGTHS_COLUMN)
-        raw = bytes(column._dbfile.get(column._basepos, column._count))
-        return [_BYTE_LENGTHS[b] for b in raw]
-
-
-class FastSegmentWriter(SegmentWriter):
-    """A SegmentWriter whose flush reads field lengths once per field."""
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        perdoc = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _Lengths(perdoc) if perdoc is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if perdoc is not None:
-            perdoc.close()
-
-
-class _FastSubWriterTask(SubWriterTask):
-    """Whoosh's indexing sub-process, writing its own segment with FastSegmentWriter."""
-
-    def run(self) -> None:  # pragma: no cover - runs in a child process
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            jobinfo = self.jobqueue.get()
-            if jobinfo is None:
-                break
-            self._process_file(*jobinfo)
-        if not self.running:
-            writer.cancel()
-            return
-        segment = writer._finalize_segment()
-        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
-
-
-class ParallelWriter(MpWriter):
-    """``procs`` sub-processes, each writing one segment (``multisegment=True``)."""
-
-    def __init__(self, ix: whoosh_index.Index, procs: int, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, multisegment=True, subargs=kwargs, **kwargs)
-
-    def _new_task(self) -> _FastSubWriterTask:
-        task = _FastSubWriterTask(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue,
-            self.subargs, True,
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _flush_segment(self) -> None:
-        FastSegmentWriter._flush_segment(self)  # type: ignore[arg-type]
-
-
-def bulk_writer(ix: whoosh_index.Index, procs: int, limitmb: int) -> IndexWriter:
-    """Return the writer of a full rebuild: parallel above one process."""
-    if procs > 1:
-        return ParallelWriter(ix, procs, limitmb=limitmb, compound=False)
-    return FastSegmentWriter(ix, limitmb=limitmb, compound=False)
-
-
 def open_writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
     """Open a writer, waiting for a foreign holder of Whoosh's own lock until ``deadline``.
 
@@ -132,7 +43,7 @@ def open_writer(ix: whoosh_index.Index, deadline: float) -> IndexWriter:
     """
     while True:
         try:
-            return FastSegmentWriter(ix, timeout=2.0, compound=False)
+            return FastSegmentWriter(ix, timeout=2.0)
         except LockError:
             if time.monotonic() > deadline:
                 raise IndexBusy("the search index is locked by another writer") from None
