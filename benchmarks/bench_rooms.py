@@ -67,10 +67,10 @@ def _tag_of(event: str, data: object) -> str | None:
 def traced_app():
     """The cop app (configured from the environment, as wsgi.py) with benchmark timestamps."""
     import socketio as sio
-    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
     from flask import jsonify
 
     from cop import create_app
+    from cop.rooms.fanout import FanoutManager, RoomWebSocket
 
     app = create_app()
     record = TRACE.append
@@ -84,7 +84,7 @@ def traced_app():
             record(("recv", str(data[1].get("body")), clock()))
         return handle_event(self, eio_sid, namespace, id, data)
 
-    local_emit = sio.Manager.emit
+    local_emit = FanoutManager.emit
 
     def traced_emit(self, event, data, namespace, room=None, skip_sid=None, callback=None,
                     to=None, **kwargs):
@@ -95,18 +95,32 @@ def traced_app():
         if tag:
             record(("fanout", tag, started, clock()))
 
-    send = SimpleWebSocketWSGI.send
+    def written(data) -> None:
+        """Record a `message` frame or packet written to a socket (direct or by its writer)."""
+        if isinstance(data, str):
+            data = data.encode()
+        head = data.find(b'42["message"', 0, 16)
+        if head >= 0:
+            at = data.find(b"bench-", head)
+            record(("write", data[at:data.find(b"<", at)].decode(), clock()))
+
+    send, try_write = RoomWebSocket.send, RoomWebSocket.try_write
 
     def traced_send(self, message):
         result = send(self, message)
-        if isinstance(message, str) and message.startswith('42["message"'):
-            at = message.find("bench-")
-            record(("write", message[at:message.find("<", at)], clock()))
+        written(message)
         return result
 
+    def traced_try_write(self, frame):
+        sent = try_write(self, frame)
+        if sent == len(frame):
+            written(frame)
+        return sent
+
     sio.Server._handle_event = traced_handle_event
-    sio.Manager.emit = traced_emit
-    SimpleWebSocketWSGI.send = traced_send
+    FanoutManager.emit = traced_emit
+    RoomWebSocket.send = traced_send
+    RoomWebSocket.try_write = traced_try_write
 
     def state():
         return jsonify({"pid": os.getpid(), "cpu": time.process_time()})
@@ -208,6 +222,7 @@ class RawClient:
         self.arrivals = arrivals
         self.joined = asyncio.Event()
         self.errors: list[str] = []
+        self.last_id = 0
 
     async def start(self) -> None:
         url = self.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
@@ -226,6 +241,7 @@ class RawClient:
             if data.startswith('42["message"'):
                 at = data.find("bench-", 12)
                 arrivals.append((data[at:data.find("<", at)], clock()))
+                self._check_order(data)
             elif data == "2":
                 await ws.send_str("3")
             elif data.startswith('42["joined"'):
@@ -239,6 +255,14 @@ class RawClient:
                 if '"event":"join"' in data.replace(" ", "") and not self.joined.is_set():
                     await asyncio.sleep(0.5)  # e.g. SQLite busy under 500 joins: try again
                     await self._join()
+
+    def _check_order(self, data: str) -> None:
+        """Ids must arrive in increasing order, each once (an error otherwise)."""
+        at = data.find('"id":') + 5
+        message_id = int(data[at:data.find(",", at)])
+        if message_id <= self.last_id:
+            self.errors.append(f"message {message_id} arrived after {self.last_id}")
+        self.last_id = message_id
 
     async def _join(self) -> None:
         await self.ws.send_str('42["join",' + json.dumps(

@@ -15,6 +15,7 @@ from cop.config import load_config
 from cop.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from cop.notifications.views import bp as notifications_bp
 from cop.rooms import events as room_events  # noqa: F401  (registers the Socket.IO handlers)
+from cop.rooms import fanout
 from cop.rooms.views import bp as rooms_bp
 from cop.search.views import bp as search_bp
 
@@ -61,9 +62,10 @@ def register_socketio(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["REDIS_URL"],
+        client_manager=fanout.client_manager(app.config["REDIS_URL"]),
         manage_session=False,
     )
+    fanout.install(socketio.server.eio)
 
 
 def register_errors(app: Flask) -> None:

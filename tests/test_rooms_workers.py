@@ -11,6 +11,7 @@ import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -138,6 +139,53 @@ def test_a_message_sent_through_one_worker_reaches_a_client_of_the_other(
         received = next_event(inboxes[0], "message")
         assert received["html"] == "<p>Bonjour depuis l'autre worker</p>"
         assert next_event(inboxes[1], "message")["id"] == received["id"]
+    finally:
+        for client in clients:
+            client.disconnect()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+        redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
+
+
+def test_members_sending_at_once_through_both_workers_are_seen_in_id_order_everywhere(
+        app, members, tmp_path, redis_url):
+    """The room's order lock spans processes: every client sees ids increase, none missing."""
+    people = [members.create() for _ in range(8)]
+    case = make_case(people[0])
+    tokens = [issue_token(person) for person in people]
+    case_id = case.id
+    db.session.remove()
+
+    env = server_env(app, redis_url)
+    ports = free_port(), free_port()
+    logs = [tmp_path / f"server-{port}.log" for port in ports]
+    servers = [start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    clients, inboxes = [], []
+    try:
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            wait_until_up(port, server, log)
+        for index, token in enumerate(tokens):
+            inbox: queue.Queue = queue.Queue()
+            clients.append(listening_client(ports[index % 2], token, case_id, inbox))
+            next_event(inbox, "joined")
+            inboxes.append(inbox)
+
+        def send_five(client, sender: int) -> None:
+            for n in range(5):
+                client.emit("message", {"case_id": case_id, "body": f"m{sender}-{n}"})
+
+        threads = [threading.Thread(target=send_five, args=(client, index))
+                   for index, client in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        seen = [[next_event(inbox, "message")["id"] for _ in range(40)] for inbox in inboxes]
+        assert all(ids == sorted(set(ids)) for ids in seen), seen
+        assert all(ids == seen[0] for ids in seen)
     finally:
         for client in clients:
             client.disconnect()

@@ -41,8 +41,9 @@ def _member() -> Member:
 
 
 def _refusal(error: DomainError) -> str:
-    if isinstance(error, RoomRefused):
-        return error.reason
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str):
+        return reason
     if isinstance(error, NotFound):
         return "not_found"
     if isinstance(error, NotPermitted):

@@ -19,7 +19,7 @@ from cop.errors import DomainError, NotPermitted
 from cop.extensions import db, socketio
 from cop.models import Case, Member, PostStatus, RoomMessage, RoomMute, RoomVisit, utcnow
 from cop.rendering import render_markdown
-from cop.rooms import throttle, transcripts
+from cop.rooms import ordering, throttle, transcripts
 from cop.rooms.presence import presence
 
 MAX_MESSAGE_LENGTH = 4_000
@@ -120,15 +120,17 @@ def send_message(member: Member, case: Case, body: object) -> RoomMessage:
     screening = screen({"body": text})
     if not screening.clean:
         raise MessageHeld(screening, text)
-    message = RoomMessage(case_id=case.id, author=member, body=text, created_at=utcnow(),
-                          body_html=str(render_markdown(text)))
-    db.session.add(message)
-    db.session.flush()  # the id: the payload is built now, while every row is still loaded
-    payload = message_json(message)
-    db.session.commit()
-    # Nothing but the broadcast after the commit: reading `message` now would reload it (and
-    # its author) from the database, since the commit expired them.
-    socketio.emit("message", payload, to=room_name(case.id))
+    html = str(render_markdown(text))
+    with ordering.in_order(case.id):
+        message = RoomMessage(case_id=case.id, author=member, body=text, created_at=utcnow(),
+                              body_html=html)
+        db.session.add(message)
+        db.session.flush()  # the id: the payload is built now, while every row is still loaded
+        payload = message_json(message)
+        db.session.commit()
+        # Nothing but the broadcast after the commit: reading `message` now would reload it
+        # (and its author) from the database, since the commit expired them.
+        socketio.emit("message", payload, to=room_name(case.id))
     transcripts.schedule_reindex(case.id)
     return message
 
