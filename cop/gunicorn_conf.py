@@ -13,7 +13,9 @@ bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}
 wsgi_app = "wsgi:app"
 worker_class = "gthread"
 workers = 1
-threads = int(os.environ.get("COP_THREADS", "32"))
+# Each open room connection (WebSocket) holds one thread for as long as it stays open:
+# size this to the room members expected per instance plus some for page requests.
+threads = int(os.environ.get("COP_THREADS", "200"))
 # Several instances on one host would collide on ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
 timeout = 60
