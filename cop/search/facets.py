@@ -124,10 +124,22 @@ class MatchCounter:
         return set(query.docs(leaf))
 
     def _phrase(self, leaf: Searcher, query: wq.Phrase) -> set[int] | frozenset[int]:
-        """Match a phrase through its pair terms; verify positions beyond two words."""
+        """Match a phrase through its pair terms; verify positions beyond two words.
+
+        A verified phrase is cached like a term: synonym expansions repeat the same
+        phrases ("trouble de personnalité limite" for every TPL query).
+        """
         words = list(query.words)
         if len(words) == 1:
             return self.postings(leaf, "content", words[0]).docset
+        key = (segment_key(leaf), "phrase", " ".join(words))
+        cached = self._cache_get(key)
+        if cached is None:
+            cached = self._cache_put(key, Postings(list(self._match_phrase(leaf, words)),
+                                                   None, None))
+        return cached.docset
+
+    def _match_phrase(self, leaf: Searcher, words: list[str]) -> set[int] | frozenset[int]:
         parts = []
         covered: set[int] = set()
         for i, (a, b) in enumerate(zip(words, words[1:], strict=False)):
@@ -146,14 +158,22 @@ class MatchCounter:
     def postings(self, leaf: Searcher, fieldname: str, text: str) -> Postings:
         """Return the cached postings of one term in one segment."""
         key = (segment_key(leaf), fieldname, text)
+        cached = self._cache_get(key)
+        if cached is not None:
+            return cached
+        ids, weights = _read_postings(leaf, fieldname, text)
+        lengths = self._field_lengths(leaf, fieldname) if fieldname in SCORED_FIELDS else None
+        return self._cache_put(key, Postings(ids, weights, lengths))
+
+    def _cache_get(self, key: tuple[str, str, str]) -> Postings | None:
         with self._lock:
             cached = self._terms.get(key)
             if cached is not None:
                 self._terms.move_to_end(key)
-                return cached
-        ids, weights = _read_postings(leaf, fieldname, text)
-        lengths = self._field_lengths(leaf, fieldname) if fieldname in SCORED_FIELDS else None
-        postings = Postings(ids, weights, lengths)
+            return cached
+
+    def _cache_put(self, key: tuple[str, str, str], postings: Postings) -> Postings:
+        """Keep ``postings`` (least recently used entries go beyond the budget)."""
         with self._lock:
             if key not in self._terms:
                 self._terms[key] = postings
