@@ -14,8 +14,11 @@ Anything else keeps Engine.IO's path, in order:
   blocks on it as it always did, so a slow member never stalls the room nor loses a byte.
 
 The decision and the write happen under the queue's own mutex, so no packet overtakes
-another. ``permessage-deflate`` is declined (as Socket.IO's Node server does by default):
-room messages are small, and a zlib context per connection would cost memory and a
+another. With Redis, every process (the sender's too) delivers room broadcasts from its
+Redis listener, so all clients see one order.
+
+``permessage-deflate`` is declined (as Socket.IO's Node server does by default): room
+messages are small, and a zlib context per connection would cost memory and a
 compression per recipient. Tested against python-engineio 4.15 / python-socketio 5.18.
 """
 
@@ -78,19 +81,17 @@ class SendQueue(queue.Queue):
         self.websocket: RoomWebSocket | None = None
         self.in_flight = 0
 
-    def _streaming(self) -> bool:
+    def _on_websocket(self) -> bool:
+        """The connection is on WebSocket: only its writer thread takes packets now."""
         sock = self.engineio_socket
-        return (
-            self.websocket is not None
-            and sock is not None
-            and sock.upgraded
-            and not sock.upgrading
-            and not sock.closed
-        )
+        return sock is not None and sock.upgraded and not sock.upgrading and not sock.closed
+
+    def _streaming(self) -> bool:
+        return self.websocket is not None and self._on_websocket()
 
     def _get(self) -> Any:  # called by queue.Queue with self.mutex held
         item = super()._get()
-        if self._streaming():
+        if self._on_websocket():
             self.in_flight += 1
         return item
 
@@ -150,7 +151,11 @@ class RoomWebSocket(SimpleWebSocketWSGI):
 
     def _attach(self) -> None:
         register = self.__dict__.pop("_register", None)
-        if register is not None and not isinstance(self.ws.sock, ssl.SSLSocket):
+        sock = self.ws.sock
+        # A socket with a timeout would wait for room even with MSG_DONTWAIT; TLS sockets
+        # take no flags: such connections keep Engine.IO's writer thread for everything.
+        if register is not None and sock.gettimeout() is None \
+                and not isinstance(sock, ssl.SSLSocket):
             with register.mutex:
                 register.websocket = self
 
@@ -203,12 +208,28 @@ class FanoutManager(socketio.Manager):
                     send_queue.deliver(pkt, frame)
 
 
+EVERY_HOST = "cop:every-host"
+
+
 class FanoutRedisManager(socketio.RedisManager, FanoutManager):
     """The Redis client manager (several processes): each process fans out its share.
 
     In the method order FanoutManager.emit sits between PubSubManager and Manager, so the
     messages PubSubManager receives from Redis are delivered directly too.
+
+    PubSubManager delivers an emit to this process's clients at once and to the others'
+    through Redis, so two processes could show two messages in different orders. Here an
+    emit without callback reaches everyone, this process included, through Redis: one
+    stream in one order, the room's id order (see :mod:`cop.rooms.ordering`).
     """
+
+    def _handle_emit(self, message: dict) -> None:
+        if message.get("host_id") == self.host_id and message.get("callback") is None:
+            # PubSubManager.emit hands its message here, then publishes that same dict:
+            # marked for every host, it comes back through this process's listener too.
+            message["host_id"] = EVERY_HOST
+            return
+        super()._handle_emit(message)
 
 
 def client_manager(redis_url: str | None, channel: str = "flask-socketio") -> socketio.Manager:

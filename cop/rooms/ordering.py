@@ -10,15 +10,20 @@ configured (the processes then share rooms through it anyway).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import redis
 from flask import current_app
 from flask_babel import gettext as _
+from redis.exceptions import LockError, RedisError
 
 from cop.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 _STRIPES = [threading.Lock() for _ in range(64)]
 KEY_PREFIX = "cop:room-order:"
@@ -38,27 +43,43 @@ class RoomBusy(DomainError):
 
 @contextmanager
 def in_order(case_id: int) -> Iterator[None]:
-    """Hold room ``case_id``'s broadcast order from storing a message to broadcasting it."""
-    with _STRIPES[case_id % len(_STRIPES)]:
+    """Hold room ``case_id``'s broadcast order from storing a message to broadcasting it.
+
+    Raises :class:`RoomBusy` (nothing stored yet) when the order cannot be had in time.
+    """
+    stripe = _STRIPES[case_id % len(_STRIPES)]
+    if not stripe.acquire(timeout=WAIT_SECONDS):
+        raise RoomBusy()
+    try:
         shared = _shared_lock(case_id)
         if shared is None:
             yield
             return
-        if not shared.acquire(blocking=True, blocking_timeout=WAIT_SECONDS):
+        try:
+            acquired = shared.acquire(blocking=True, blocking_timeout=WAIT_SECONDS)
+        except RedisError as error:
+            log.warning("room order lock unavailable: %s", error)
+            raise RoomBusy() from error
+        if not acquired:
             raise RoomBusy()
         try:
             yield
         finally:
-            _release(shared)
+            _release(shared, case_id)
+    finally:
+        stripe.release()
 
 
-def _release(lock: Any) -> None:
-    from redis.exceptions import LockError
-
+def _release(lock: Any, case_id: int) -> None:
+    """Release; the message is stored and sent by now, so a failure is only logged."""
     try:
         lock.release()
-    except LockError:  # held past HOLD_SECONDS: it expired, and order was kept until then
-        pass
+    except LockError:
+        log.warning("room %s: order lock held past %s s; it had expired", case_id,
+                    HOLD_SECONDS)
+    except RedisError as error:
+        log.warning("room %s: order lock release failed (%s); it expires by itself",
+                    case_id, error)
 
 
 def _shared_lock(case_id: int) -> Any:
@@ -67,8 +88,6 @@ def _shared_lock(case_id: int) -> Any:
         return None
     client = current_app.extensions.get("cop_room_order_redis")
     if client is None:
-        import redis
-
         client = current_app.extensions.setdefault(
             "cop_room_order_redis", redis.Redis.from_url(url, socket_timeout=WAIT_SECONDS)
         )
