@@ -177,8 +177,16 @@ class _TextExtractor(HTMLParser):
 
 def plain_text(markdown_text: str | None) -> str:
     """Return the text of a post without markup, whitespace collapsed (for search, snippets)."""
+    return html_text(render_markdown(markdown_text))
+
+
+def html_text(safe_html: str | None) -> str:
+    """Return the text of HTML stored by :func:`render_markdown`, whitespace collapsed.
+
+    Indexing reads the stored HTML: rendering the Markdown again cost ~1 ms per post.
+    """
     extractor = _TextExtractor()
-    extractor.feed(str(render_markdown(markdown_text)))
+    extractor.feed(str(safe_html or ""))
     extractor.close()
     return " ".join("".join(extractor.parts).split())
 

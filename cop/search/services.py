@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from cop.extensions import db
 from cop.models import Case, Post, PostKind, PostStatus
-from cop.rendering import plain_text
+from cop.rendering import html_text
 from cop.search.index import SearchDocument, SearchIndex, SearchResults
 
 POST_KINDS = ("case", "reply", "synthesis")
@@ -43,7 +44,7 @@ def document(post: Post) -> SearchDocument:
         case_id=case.id,
         post_id=None if post.kind == PostKind.OPENING else post.id,
         title=case.title,
-        body=plain_text(post.body),
+        body=html_text(post.body_html),
         tags=[tag.name for tag in case.tags],
         status=case.state,
         profession=post.author.profession,
@@ -83,9 +84,19 @@ def index_case(case: Case) -> None:
     search_index().replace_case(case.id, docs, kinds=POST_KINDS)
 
 
-def post_documents() -> Iterator[SearchDocument]:
-    """Every published post, from the database (the source of truth)."""
-    for case in db.session.scalars(select(Case).order_by(Case.id)):
+def post_documents(batch: int = 200) -> Iterator[SearchDocument]:
+    """Every published post, from the database (the source of truth).
+
+    Cases are read ``batch`` at a time with their posts and tags (three queries a batch,
+    not two per case), and released as the iteration moves on.
+    """
+    cases = (
+        select(Case)
+        .options(selectinload(Case.posts), selectinload(Case.tags))
+        .order_by(Case.id)
+        .execution_options(yield_per=batch)
+    )
+    for case in db.session.scalars(cases):
         for post in case.posts:
             if _indexable(post):
                 yield document(post)
