@@ -8,14 +8,22 @@ from itertools import chain
 from sqlalchemy import select
 
 from cop.extensions import db
-from cop.models import Case
+from cop.models import Case, RoomMessage
 from cop.rooms.transcripts import transcript_documents
 from cop.search.index import SearchDocument
 from cop.search.services import post_documents, search_index
 
 
-def transcripts() -> Iterator[SearchDocument]:
-    for case in db.session.scalars(select(Case).order_by(Case.id)):
+def transcripts(batch: int = 100) -> Iterator[SearchDocument]:
+    """The room transcripts of every case that has room messages (most cases have none)."""
+    with_messages = select(RoomMessage.case_id).distinct()
+    cases = (
+        select(Case)
+        .where(Case.id.in_(with_messages))
+        .order_by(Case.id)
+        .execution_options(yield_per=batch)
+    )
+    for case in db.session.scalars(cases):
         yield from transcript_documents(case)
 
 
