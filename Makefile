@@ -74,8 +74,11 @@ bench-anonymise: install
 bench-rendering: install
 	$(BIN)/python benchmarks/bench_rendering.py
 
+# Queries and rebuild on 100,000 generated posts (with FTS5 beside), then `flask cop reindex`
+# end to end from a database (SQLite; COP_BENCH_DATABASE_URL=postgresql+psycopg://... for PG).
 bench-search: install
 	$(BIN)/python benchmarks/bench_search.py
+	$(BIN)/python benchmarks/bench_reindex.py
 
 bench-rooms: install
 	$(BIN)/python benchmarks/bench_rooms.py
