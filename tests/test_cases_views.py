@@ -156,3 +156,36 @@ def test_list_filters_and_pagination_links(browser, members, app):
     second = browser.get("/?tag=psychose&sort=newest&page=2").get_data(as_text=True)
     assert "Cas numéro 0" in second
     assert browser.get("/?page=abc&sort=zzz&state=nope").status_code == 200
+
+
+def test_long_threads_are_paged_and_links_to_a_reply_land_on_its_page(
+        browser, other_browser, members, monkeypatch):
+    monkeypatch.setattr("cop.cases.queries.REPLIES_PER_PAGE", 5)
+    author, colleague = members.create(), members.create()
+    case = make_case(author)
+    replies = [make_reply(colleague, case, f"Réponse numéro {n}.") for n in range(1, 13)]
+
+    browser.login(author.email)
+    first = browser.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Réponse numéro 5." in first and "Réponse numéro 6." not in first
+    assert "Page 1 of 3" in first or "Page 1 sur 3" in first
+    assert f'href="/cases/{case.id}?page=2"' in first
+    last = browser.get(f"/cases/{case.id}?page=3").get_data(as_text=True)
+    assert "Réponse numéro 12." in last and "Réponse numéro 10." not in last
+    assert "Un homme dans la quarantaine" in last  # the case itself heads every page
+    assert "Réponse numéro 12." in browser.get(f"/cases/{case.id}?page=99").get_data(True)
+    assert "Réponse numéro 1." in browser.get(f"/cases/{case.id}?page=x").get_data(True)
+
+    other_browser.login(colleague.email)
+    sent = other_browser.submit(f"/cases/{case.id}", {"body": "Une treizième idée."},
+                                action=f"/cases/{case.id}/replies")
+    assert re.search(rf"/cases/{case.id}\?page=3#post-\d+$", sent.headers["Location"])
+    edited = other_browser.submit(f"/posts/{replies[6].id}/edit", {"body": "Revue."})
+    assert edited.headers["Location"].endswith(f"/cases/{case.id}?page=2#post-{replies[6].id}")
+    early = other_browser.submit(f"/posts/{replies[0].id}/edit", {"body": "Revue aussi."})
+    assert early.headers["Location"].endswith(f"/cases/{case.id}#post-{replies[0].id}")
+
+    notices = browser.get("/notifications/").get_data(as_text=True)
+    newest = re.search(r'action="/notifications/(\d+)/open"', notices).group(1)
+    opened = browser.submit("/notifications/", {}, action=f"/notifications/{newest}/open")
+    assert re.search(rf"/cases/{case.id}\?page=3#post-\d+$", opened.headers["Location"])

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from cop.anonymise import audit, flags, moderation, redaction
 from cop.anonymise.forms import ChecklistForm, FlagForm, RedactForm, ReturnForm
 from cop.anonymise.services import screen
+from cop.cases.links import post_url
 from cop.cases.queries import get_post
 from cop.errors import Conflict, DomainError, Invalid
 from cop.extensions import db, limiter, login_manager
@@ -102,7 +103,7 @@ def _redact_page(text_fields: dict[str, str], case, target_type: str, target_id:
 def redact_post(post_id: int) -> Response | str:
     post = get_post(post_id, current_user)
     texts, _screening = moderation.findings_of(post)
-    back = url_for("cases.show", case_id=post.case_id, _anchor=f"post-{post.id}")
+    back = post_url(post)
     if post.status == PostStatus.HELD:
         back = url_for("moderation.queue")
     return _redact_page(texts, post.case, TargetType.POST, post.id, back,

@@ -53,6 +53,60 @@ def visible_posts(case: Case, viewer: Member | None) -> list[Post]:
     return [post for post in case.posts if can_see_post(viewer, post)]
 
 
+REPLIES_PER_PAGE = 50
+_LISTED_KINDS = (PostKind.REPLY, PostKind.CONFERENCE)
+
+
+@dataclass(frozen=True)
+class ReplyPage:
+    """One page of a thread's replies (the shape of Flask-SQLAlchemy's Pagination)."""
+
+    items: list[Post]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def listed_replies(case: Case, posts: list[Post]) -> list[Post]:
+    """The posts shown under "Replies", oldest first (a resolved case's synthesis sits on
+    top of the thread instead)."""
+    return [
+        post for post in posts
+        if post.kind in _LISTED_KINDS or (post.kind == PostKind.SYNTHESIS and not case.is_resolved)
+    ]
+
+
+def reply_page(replies: list[Post], page: int) -> ReplyPage:
+    """Page ``page`` of ``replies`` (clamped to the pages there are)."""
+    pages = max(1, -(-len(replies) // REPLIES_PER_PAGE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * REPLIES_PER_PAGE
+    return ReplyPage(replies[start:start + REPLIES_PER_PAGE], page, pages, len(replies))
+
+
+def page_of(post: Post, viewer: Member | None) -> int | None:
+    """The reply page showing ``post``; None for the first page or a post not listed."""
+    replies = listed_replies(post.case, visible_posts(post.case, viewer))
+    index = next((i for i, reply in enumerate(replies) if reply.id == post.id), 0)
+    return index // REPLIES_PER_PAGE + 1 if index >= REPLIES_PER_PAGE else None
+
+
 def _published_opening() -> Select:
     opening = aliased(Post)
     return exists().where(

@@ -18,6 +18,7 @@ from cop.cases.forms import (
     SynthesisForm,
 )
 from cop.cases.history import word_diff
+from cop.cases.links import post_url
 from cop.errors import DomainError, NotPermitted
 from cop.forms import show_errors
 from cop.labels import PROFESSIONS, SECTORS, SORTS
@@ -91,10 +92,13 @@ def new() -> Response | str:
 @login_required
 def show(case_id: int) -> str:
     case = queries.get_case(case_id, current_user)
+    posts = queries.visible_posts(case, current_user)
+    replies = queries.listed_replies(case, posts)
     return render_template(
         "cases/show.html",
         case=case,
-        posts=queries.visible_posts(case, current_user),
+        posts=posts,
+        replies=queries.reply_page(replies, request.args.get("page", 1, type=int)),
         reply_form=ReplyForm(),
         action_form=ActionForm(),
         following=services.is_following(current_user, case),
@@ -116,7 +120,7 @@ def reply(case_id: int) -> Response | str:
         if post is not None:
             if not post.is_published:
                 flash(_("Your reply is held until a moderator reviews it."), "warning")
-            return redirect(url_for("cases.show", case_id=case.id, _anchor=f"post-{post.id}"))
+            return redirect(post_url(post))
     return render_template("cases/reply.html", case=case, form=form, found=found)
 
 
@@ -153,7 +157,7 @@ def edit(post_id: int) -> Response | str:
         saved, found = _submit(form, save)
         if saved is not None:
             flash(_("Your changes are saved; the previous version is in the history."), "success")
-            return redirect(url_for("cases.show", case_id=post.case_id, _anchor=f"post-{post.id}"))
+            return redirect(post_url(post))
     return render_template("cases/edit.html", post=post, form=form, found=found)
 
 

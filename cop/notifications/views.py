@@ -6,6 +6,10 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from cop.cases.links import post_url
+from cop.cases.queries import can_see_post
+from cop.extensions import db
+from cop.models import Post
 from cop.notifications import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -32,8 +36,10 @@ def open_one(notification_id: int) -> Response:
     notification = services.open_notification(current_user, notification_id)
     if notification is None:
         abort(404)
-    anchor = f"post-{notification.post_id}" if notification.post_id else None
-    return redirect(url_for("cases.show", case_id=notification.case_id, _anchor=anchor))
+    post = db.session.get(Post, notification.post_id) if notification.post_id else None
+    if post is not None and can_see_post(current_user, post):
+        return redirect(post_url(post))
+    return redirect(url_for("cases.show", case_id=notification.case_id))
 
 
 @bp.post("/read")

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from cop.anonymise.services import IdentifiersFound, apply_suggestions
 from cop.cases import queries
 from cop.cases.forms import ActionForm
+from cop.cases.links import post_url
 from cop.errors import DomainError
 from cop.forms import show_errors
 from cop.models import Case, Conference
@@ -120,8 +121,7 @@ def summary(conference_id: int) -> Response | str:
             else:
                 if not post.is_published:
                     flash(_("The synthesis is held until a moderator reviews it."), "warning")
-                return redirect(url_for("cases.show", case_id=conference.case_id,
-                                        _anchor=f"post-{post.id}"))
+                return redirect(post_url(post))
     elif request.method == "GET" and not conferences.can_lead(current_user, conference):
         flash(_("Only the facilitator writes the summary."), "info")
     return render_template("rooms/summary.html", conference=conference, form=form, found=found)
