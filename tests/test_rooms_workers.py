@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,32 @@ def server_env(app, redis_url: str) -> dict[str, str]:
     }
 
 
+@contextmanager
+def two_servers(app, redis_url: str, tmp_path: Path,
+                case_id: int) -> Iterator[tuple[tuple[int, int], list]]:
+    """Two gunicorn servers sharing the test Redis; yields (ports, clients list to fill).
+
+    On the way out the clients disconnect, the servers stop and the room's presence goes.
+    """
+    env = server_env(app, redis_url)
+    ports = free_port(), free_port()
+    logs = [tmp_path / f"server-{port}.log" for port in ports]
+    servers = [start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    clients: list = []
+    try:
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            wait_until_up(port, server, log)
+        yield ports, clients
+    finally:
+        for client in clients:
+            client.disconnect()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+        redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
+
+
 def listening_client(port: int, token: str, case_id: int, inbox: queue.Queue):
     client = socketio_client.Client(reconnection=False)
     client.on("message", lambda data: inbox.put(("message", data)))
@@ -119,14 +147,7 @@ def test_a_message_sent_through_one_worker_reaches_a_client_of_the_other(
     db.session.remove()
     redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
 
-    env = server_env(app, redis_url)
-    ports = free_port(), free_port()
-    logs = [tmp_path / f"server-{port}.log" for port in ports]
-    servers = [start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
-    clients = []
-    try:
-        for port, server, log in zip(ports, servers, logs, strict=True):
-            wait_until_up(port, server, log)
+    with two_servers(app, redis_url, tmp_path, case_id) as (ports, clients):
         inboxes = queue.Queue(), queue.Queue()
         clients.append(listening_client(ports[0], tokens[0], case_id, inboxes[0]))
         next_event(inboxes[0], "joined")
@@ -139,14 +160,6 @@ def test_a_message_sent_through_one_worker_reaches_a_client_of_the_other(
         received = next_event(inboxes[0], "message")
         assert received["html"] == "<p>Bonjour depuis l'autre worker</p>"
         assert next_event(inboxes[1], "message")["id"] == received["id"]
-    finally:
-        for client in clients:
-            client.disconnect()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
-        redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
 
 
 def test_members_sending_at_once_through_both_workers_are_seen_in_id_order_everywhere(
@@ -158,14 +171,8 @@ def test_members_sending_at_once_through_both_workers_are_seen_in_id_order_every
     case_id = case.id
     db.session.remove()
 
-    env = server_env(app, redis_url)
-    ports = free_port(), free_port()
-    logs = [tmp_path / f"server-{port}.log" for port in ports]
-    servers = [start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
-    clients, inboxes = [], []
-    try:
-        for port, server, log in zip(ports, servers, logs, strict=True):
-            wait_until_up(port, server, log)
+    with two_servers(app, redis_url, tmp_path, case_id) as (ports, clients):
+        inboxes = []
         for index, token in enumerate(tokens):
             inbox: queue.Queue = queue.Queue()
             clients.append(listening_client(ports[index % 2], token, case_id, inbox))
@@ -186,11 +193,3 @@ def test_members_sending_at_once_through_both_workers_are_seen_in_id_order_every
         seen = [[next_event(inbox, "message")["id"] for _ in range(40)] for inbox in inboxes]
         assert all(ids == sorted(set(ids)) for ids in seen), seen
         assert all(ids == seen[0] for ids in seen)
-    finally:
-        for client in clients:
-            client.disconnect()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
-        redis.Redis.from_url(redis_url).delete(f"{KEY_PREFIX}case:{case_id}")
