@@ -28,8 +28,10 @@ import math
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, KeysView
-from itertools import chain
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
@@ -48,7 +50,6 @@ K1, B = 1.2, 0.75
 SCORED_FIELDS = ("content", "pairs")
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
-Arrays = dict[str, list]
 SegmentMatches = list[tuple[Searcher, set[int]]]
 Ranked = list[tuple[float, int, int]]
 
@@ -78,11 +79,77 @@ class Postings:
         self.docset = self.scores.keys()
 
 
+@dataclass(frozen=True)
+class FacetColumns:
+    """A segment's facet values as numbers, read once: counting a match set is then a few
+    numpy calls instead of a Python step per matched document (26 ms for 83k matches).
+
+    ``codes[field][docnum]`` indexes ``labels[field]`` (0 is "no value"); tags, several per
+    document, are ``(tag_docs[i], tag_codes[i])`` pairs.
+    """
+
+    size: int
+    codes: dict[str, np.ndarray]
+    labels: dict[str, list[str]]
+    tag_docs: np.ndarray
+    tag_codes: np.ndarray
+    tag_labels: list[str]
+
+    @classmethod
+    def read(cls, leaf: Searcher) -> FacetColumns:
+        reader = leaf.reader()
+        size = reader.doc_count_all()
+        codes, labels = {}, {}
+        for fieldname in SINGLE_FIELDS:
+            column, names = np.zeros(size, dtype=np.int32), [""]
+            for text in _terms(reader, fieldname):
+                column[_docnums(leaf, fieldname, text)] = len(names)
+                names.append(text)
+            codes[fieldname], labels[fieldname] = column, names
+        docs, tags, tag_labels = [], [], []
+        for code, text in enumerate(_terms(reader, "tags")):
+            found = _docnums(leaf, "tags", text)
+            docs.append(found)
+            tags.append(np.full(len(found), code, dtype=np.int32))
+            tag_labels.append(text)
+        empty = np.zeros(0, dtype=np.int32)
+        return cls(size, codes, labels,
+                   np.concatenate(docs) if docs else empty,
+                   np.concatenate(tags) if tags else empty, tag_labels)
+
+    def count(self, docnums: set[int], counters: dict[str, Counter]) -> None:
+        """Add the facet values of ``docnums`` (live documents of this segment)."""
+        chosen = np.fromiter(docnums, dtype=np.intp, count=len(docnums))
+        for name in SINGLE_FIELDS:
+            names = self.labels[name]
+            _add(counters[name], names, np.bincount(self.codes[name][chosen],
+                                                    minlength=len(names)), first=1)
+        if len(self.tag_labels):
+            matched = np.zeros(self.size, dtype=bool)
+            matched[chosen] = True
+            selected = self.tag_codes[matched[self.tag_docs]]
+            _add(counters["tag"], self.tag_labels,
+                 np.bincount(selected, minlength=len(self.tag_labels)), first=0)
+
+
+def _add(counter: Counter, labels: list[str], counts: np.ndarray, first: int) -> None:
+    for code in np.flatnonzero(counts[first:]) + first:
+        counter[labels[code]] += int(counts[code])
+
+
+def _terms(reader: Any, fieldname: str) -> list[str]:
+    return [btext.decode("utf-8") for btext in reader.lexicon(fieldname)]
+
+
+def _docnums(leaf: Searcher, fieldname: str, text: str) -> np.ndarray:
+    return np.asarray(_read_postings(leaf, fieldname, text)[0], dtype=np.intp)
+
+
 class MatchCounter:
     """Evaluate, rank and count queries; one per SearchIndex, shared by threads."""
 
     def __init__(self) -> None:
-        self._arrays: dict[str, Arrays] = {}
+        self._arrays: dict[str, FacetColumns] = {}
         self._lengths: dict[tuple[str, str], tuple[list[int], float]] = {}
         self._dates: dict[str, list[float]] = {}
         self._terms: OrderedDict[tuple[str, str, str], Postings] = OrderedDict()
@@ -277,27 +344,22 @@ class MatchCounter:
         """Return ``{facet: {value: count}}`` over all matched documents."""
         counters: dict[str, Counter] = {name: Counter() for name in FACET_NAMES}
         for leaf, docnums in matches:
-            if not docnums:
-                continue
-            arrays = self._segment_arrays(leaf)
-            for name in SINGLE_FIELDS:
-                counters[name].update(map(arrays[name].__getitem__, docnums))
-            counters["tag"].update(chain.from_iterable(map(arrays["tags"].__getitem__, docnums)))
-        counts = {}
-        for name, counter in counters.items():
-            counter.pop("", None)
-            counts[name] = dict(counter.most_common(MAX_TAGS if name == "tag" else None))
-        return counts
+            if docnums:
+                self._columns(leaf).count(docnums, counters)
+        return {
+            name: dict(counter.most_common(MAX_TAGS if name == "tag" else None))
+            for name, counter in counters.items()
+        }
 
-    def _segment_arrays(self, leaf: Searcher) -> Arrays:
+    def _columns(self, leaf: Searcher) -> FacetColumns:
         segid = segment_key(leaf)
         with self._lock:
-            arrays = self._arrays.get(segid)
-        if arrays is None:
-            arrays = _build_arrays(leaf)
+            columns = self._arrays.get(segid)
+        if columns is None:
+            columns = FacetColumns.read(leaf)
             with self._lock:
-                self._arrays[segid] = arrays
-        return arrays
+                self._arrays[segid] = columns
+        return columns
 
     def forget(self, live_segments: set[str]) -> None:
         """Drop cached data of segments that were merged away."""
@@ -415,23 +477,3 @@ def _read_postings(leaf: Searcher, fieldname: str, text: str) -> tuple[list[int]
         weights.extend(matcher._weights)
         matcher._next_block()
     return ids, weights
-
-
-def _build_arrays(leaf: Searcher) -> Arrays:
-    reader = leaf.reader()
-    size = reader.doc_count_all()
-    arrays: Arrays = {}
-    for fieldname in SINGLE_FIELDS:
-        values = [""] * size
-        for btext in reader.lexicon(fieldname):
-            text = btext.decode("utf-8")
-            for docnum in _read_postings(leaf, fieldname, text)[0]:
-                values[docnum] = text
-        arrays[fieldname] = values
-    lists: list[list[str]] = [[] for _ in range(size)]
-    for btext in reader.lexicon("tags"):
-        text = btext.decode("utf-8")
-        for docnum in _read_postings(leaf, "tags", text)[0]:
-            lists[docnum].append(text)
-    arrays["tags"] = lists
-    return arrays
