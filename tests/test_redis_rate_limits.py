@@ -21,6 +21,7 @@ import redis
 from cop.config import load_config
 from cop.extensions import db
 from tests.conftest import make_app
+from tests.services import service_missing
 
 REDIS_URL = os.environ.get("COP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPO = Path(__file__).resolve().parent.parent
@@ -45,9 +46,7 @@ def redis_prefix():
     try:
         client.ping()
     except redis.exceptions.ConnectionError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required under CI at {REDIS_URL}: {error}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        service_missing(f"no Redis at {REDIS_URL}: {error}")
     prefix = f"cop-test-{uuid.uuid4().hex[:12]}"
     yield prefix
     for key in client.scan_iter(match=f"*{prefix}*"):

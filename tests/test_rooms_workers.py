@@ -6,11 +6,13 @@ one the test is skipped, except under ``CI=true`` where it fails: CI must prove 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from cop.auth.services import issue_token
 from cop.extensions import db
 from cop.rooms.presence import KEY_PREFIX
 from tests.factories import make_case
+from tests.services import service_missing
 
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("COP_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -36,10 +39,8 @@ def redis_url_or_skip() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as error:
-        reason = f"Redis is not reachable at {REDIS_URL} ({error}); set COP_TEST_REDIS_URL"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        service_missing(f"Redis is not reachable at {REDIS_URL} ({error}); "
+                        "set COP_TEST_REDIS_URL")
     return REDIS_URL
 
 
@@ -94,7 +95,16 @@ def two_servers(app, redis_url: str, tmp_path: Path,
     """Two gunicorn servers sharing the test Redis; yields (ports, clients list to fill).
 
     On the way out the clients disconnect, the servers stop and the room's presence goes.
+    Tests using it take turns across xdist workers: Redis pub/sub channels are global, and
+    every test's database numbers its first case 1, so two at once would share a room.
     """
+    with (Path(tempfile.gettempdir()) / "cop-tests-redis-rooms.lock").open("w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        yield from _two_servers(app, redis_url, tmp_path, case_id)
+
+
+def _two_servers(app, redis_url: str, tmp_path: Path,
+                 case_id: int) -> Iterator[tuple[tuple[int, int], list]]:
     env = server_env(app, redis_url)
     ports = free_port(), free_port()
     logs = [tmp_path / f"server-{port}.log" for port in ports]

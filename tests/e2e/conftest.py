@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import service_missing
+
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "test-results"
 CHROMIUM = os.environ.get("COP_CHROMIUM", "/usr/bin/chromium")
@@ -28,12 +30,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (required under CI=true)")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -119,11 +115,11 @@ def server_url(server: Server) -> str:
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, launched once for the session."""
     if not Path(CHROMIUM).exists():
-        _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        service_missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
+        service_missing("playwright is not installed (pip install -e '.[dev]')")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                              headless=True)
